@@ -1,0 +1,129 @@
+#include "libnet/daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace opendfs {
+namespace {
+int g_ready_fd = -1;  // write end of the pipe to the waiting parent
+}  // namespace
+
+void BlockDaemonSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+Status Daemonize() {
+  int fds[2];
+  if (pipe(fds) != 0) return ErrnoStatus(errno, "daemonize: pipe");
+  pid_t pid = fork();
+  if (pid < 0) return ErrnoStatus(errno, "daemonize: fork");
+  if (pid > 0) {
+    // Parent: wait for the child's verdict, then leave.
+    close(fds[1]);
+    char c = 0;
+    ssize_t n;
+    do {
+      n = read(fds[0], &c, 1);
+    } while (n < 0 && errno == EINTR);
+    _exit(n == 1 && c == 'R' ? 0 : 1);
+  }
+  close(fds[0]);
+  g_ready_fd = fds[1];
+  fcntl(g_ready_fd, F_SETFD, FD_CLOEXEC);
+  if (setsid() < 0) return ErrnoStatus(errno, "daemonize: setsid");
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    if (null > 2) close(null);
+  }
+  return Status::Ok();
+}
+
+void NotifyReady() {
+  if (g_ready_fd < 0) return;
+  char c = 'R';
+  ssize_t n = write(g_ready_fd, &c, 1);
+  (void)n;
+  close(g_ready_fd);
+  g_ready_fd = -1;
+}
+
+Status SetUpCoreDumps(const std::string& dir) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_CORE, &rl) == 0) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_CORE, &rl);
+  }
+  if (dir.empty()) return Status::Ok();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (chdir(dir.c_str()) != 0) return ErrnoStatus(errno, "coredump_dir " + dir);
+  return Status::Ok();
+}
+
+Result<PidFile> PidFile::Create(const std::string& path) {
+  PidFile pf;
+  if (path.empty()) return pf;
+  std::error_code ec;
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  {
+    std::ifstream in(path);
+    long old = 0;
+    if (in >> old && old > 0 && old != getpid() && kill(static_cast<pid_t>(old), 0) == 0)
+      return Status(StatusCode::Exists,
+                    "pid file " + path + " names running process " + std::to_string(old) +
+                        " (is the daemon already running?)");
+  }
+  std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return ErrnoStatus(errno, "write pid file " + tmp);
+  std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+  std::fclose(f);
+  if (rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(errno, "rename pid file " + path);
+  pf.path_ = path;
+  return pf;
+}
+
+PidFile::~PidFile() {
+  if (!path_.empty()) unlink(path_.c_str());
+}
+
+void WaitForStopSignal(Logger& log) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      Status s = log.Reopen();
+      log.Info("signal=SIGHUP action=reopen-log status={}", s.ToString());
+      continue;
+    }
+    log.Info("signal={} action=shutdown", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    return;
+  }
+}
+
+}  // namespace opendfs

@@ -1,0 +1,59 @@
+// Process plumbing shared by the daemons: daemonizing, the pid file, core
+// dumps and waiting for a stop signal.
+//
+// Happy path in a daemon's main():
+//   ... parse config, open the log ...
+//   if (settings.daemon) ODFS_RETURN_IF_ERROR(Daemonize());
+//   auto pid = PidFile::Create(settings.pid_file);      // refuses a live owner
+//   ... start servers ...
+//   StopSignal s = WaitForStopSignal(&log);             // SIGTERM / SIGINT
+//   ... stop servers ...
+//
+// Failure modes: an existing pid file whose process is alive (AlreadyRunning as
+// Exists), unwritable paths (the errno), fork failures.
+#pragma once
+
+#include <string>
+
+#include "libnet/log.h"
+#include "libnet/status.h"
+
+namespace opendfs {
+
+// Blocks SIGTERM, SIGINT, SIGHUP and SIGPIPE in the calling thread (call in
+// main() before starting any thread, so every thread inherits the mask) —
+// signals are then only received by WaitForStopSignal.
+void BlockDaemonSignals();
+
+// Forks into the background: the parent waits until the child calls
+// NotifyReady() (or exits) and exits with 0 (ready) or 1. The child gets a new
+// session and stdin/stdout/stderr on /dev/null. Call before starting threads.
+Status Daemonize();
+// In a daemonized child: tells the waiting parent that start-up succeeded.
+// No-op when not daemonized.
+void NotifyReady();
+
+// Raises RLIMIT_CORE and changes directory to `dir` so core files land there;
+// an empty dir leaves the working directory alone.
+Status SetUpCoreDumps(const std::string& dir);
+
+class PidFile {
+ public:
+  // Writes our pid to `path` (creating parent dirs). Exists if another live
+  // process owns it; a stale file is replaced. Empty path: no file.
+  static Result<PidFile> Create(const std::string& path);
+  PidFile(PidFile&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  PidFile& operator=(PidFile&&) = delete;
+  PidFile(const PidFile&) = delete;
+  ~PidFile();  // removes the file
+
+ private:
+  PidFile() = default;
+  std::string path_;
+};
+
+// Waits for SIGTERM or SIGINT (returns) while handling SIGHUP (reopens the
+// log). BlockDaemonSignals() must have been called first.
+void WaitForStopSignal(Logger& log);
+
+}  // namespace opendfs
