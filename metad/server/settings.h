@@ -1,0 +1,48 @@
+// MetadSettings: everything opendfs-metad reads from namenode.conf.
+//
+// The seed's keys are all accepted (namenode.conf from seeds/000_* parses as it
+// is); keys OpenDFS adds are marked "ours". Load() fails with the file, the
+// line and what was expected for a bad value, and names any unknown key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "libnet/config.h"
+#include "libnet/log.h"
+#include "libnet/status.h"
+
+namespace opendfs::metad {
+
+struct MetadSettings {
+  bool daemon = false;
+  int64_t workers = 2;                 // libuv loop threads for clients
+  int64_t connections = 65536;         // max open connections
+  std::string bind_for_cli = "0.0.0.0:8000";
+  std::string bind_for_dn = "0.0.0.0:8001";
+  std::string my_paxos = "0.0.0.0:8002";
+  std::vector<std::string> ot_paxos;   // every metad of the group (incl. us)
+  int64_t paxos_group_num = 1;
+  int64_t checkpoint_num = 10000;      // records between fsimages
+  int64_t index_num = 1000000;         // seed key; accepted, unused
+  std::string editlog_dir;             // required
+  std::string fsimage_dir;             // required
+  std::string error_log;               // empty = stderr
+  std::string pid_file;
+  std::string coredump_dir;
+  LogLevel log_level = LogLevel::kInfo;
+  uint64_t recv_buff_len = 64 << 10;
+  uint64_t send_buff_len = 64 << 10;
+  int64_t max_tqueue_len = 1000;
+  int64_t dn_timeout_s = 600;          // key dn_timeout
+  // Ours.
+  std::string topology;                // "127.0.0.1=/r1, 10.0.0.0/8=/r2"
+  uint64_t default_blk_sz = 64ull << 20;
+  int64_t default_blk_rep = 3;
+  int64_t session_timeout_s = 60;      // client session lease
+
+  static Result<MetadSettings> Load(const ConfigFile& file);
+};
+
+}  // namespace opendfs::metad
