@@ -1,0 +1,163 @@
+// Editlog record builders: one FlatBufferBuilder per record, finished as an
+// EditRecord and copied out as bytes.
+#include "metad/namespace/records.h"
+
+namespace opendfs::metad::records {
+namespace {
+
+using flatbuffers::FlatBufferBuilder;
+using flatbuffers::Offset;
+
+Offset<fb::EditCred> CredOf(FlatBufferBuilder& fbb, const Cred& c) {
+  return fb::CreateEditCred(fbb, c.uid, c.gid, fbb.CreateVector(c.groups));
+}
+
+Offset<flatbuffers::String> S(FlatBufferBuilder& fbb, std::string_view s) {
+  return fbb.CreateString(s.data(), s.size());
+}
+
+template <class T>
+std::string Finish(FlatBufferBuilder& fbb, fb::EditOp type, Offset<T> op) {
+  fbb.Finish(fb::CreateEditRecord(fbb, type, op.Union()));
+  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+}  // namespace
+
+std::string Mkdir(InodeId parent, std::string_view name, InodeId inode,
+                  uint32_t mode, const Cred& cred, int64_t time_ns) {
+  FlatBufferBuilder fbb(128);
+  auto n = S(fbb, name);
+  auto c = CredOf(fbb, cred);
+  return Finish(fbb, fb::EditOp::EditMkdir,
+                fb::CreateEditMkdir(fbb, parent, n, inode, mode, c, time_ns));
+}
+
+std::string Create(const CreateArgs& a, const Cred& cred, int64_t time_ns) {
+  FlatBufferBuilder fbb(128);
+  auto n = S(fbb, a.name);
+  auto c = CredOf(fbb, cred);
+  return Finish(fbb, fb::EditOp::EditCreate,
+                fb::CreateEditCreate(fbb, a.parent, n, a.inode, a.mode, a.rdev,
+                                     a.exclusive, a.block_size, a.replication, c,
+                                     time_ns));
+}
+
+std::string Symlink(InodeId parent, std::string_view name, InodeId inode,
+                    std::string_view target, const Cred& cred, int64_t time_ns) {
+  FlatBufferBuilder fbb(128);
+  auto n = S(fbb, name);
+  auto t = S(fbb, target);
+  auto c = CredOf(fbb, cred);
+  return Finish(fbb, fb::EditOp::EditSymlink,
+                fb::CreateEditSymlink(fbb, parent, n, inode, t, c, time_ns));
+}
+
+std::string Link(InodeId inode, InodeId new_parent, std::string_view new_name,
+                 const Cred& cred, int64_t time_ns) {
+  FlatBufferBuilder fbb(128);
+  auto n = S(fbb, new_name);
+  auto c = CredOf(fbb, cred);
+  return Finish(fbb, fb::EditOp::EditLink,
+                fb::CreateEditLink(fbb, inode, new_parent, n, c, time_ns));
+}
+
+std::string Unlink(InodeId parent, std::string_view name, bool keep_orphan,
+                   const Cred& cred, int64_t time_ns) {
+  FlatBufferBuilder fbb(128);
+  auto n = S(fbb, name);
+  auto c = CredOf(fbb, cred);
+  return Finish(fbb, fb::EditOp::EditUnlink,
+                fb::CreateEditUnlink(fbb, parent, n, keep_orphan, c, time_ns));
+}
+
+std::string Rmdir(InodeId parent, std::string_view name, const Cred& cred,
+                  int64_t time_ns) {
+  FlatBufferBuilder fbb(128);
+  auto n = S(fbb, name);
+  auto c = CredOf(fbb, cred);
+  return Finish(fbb, fb::EditOp::EditRmdir,
+                fb::CreateEditRmdir(fbb, parent, n, c, time_ns));
+}
+
+std::string Rename(InodeId parent, std::string_view name, InodeId new_parent,
+                   std::string_view new_name, uint32_t flags, bool keep_orphan,
+                   const Cred& cred, int64_t time_ns) {
+  FlatBufferBuilder fbb(128);
+  auto n = S(fbb, name);
+  auto nn = S(fbb, new_name);
+  auto c = CredOf(fbb, cred);
+  return Finish(fbb, fb::EditOp::EditRename,
+                fb::CreateEditRename(fbb, parent, n, new_parent, nn, flags,
+                                     keep_orphan, c, time_ns));
+}
+
+std::string SetAttr(const SetAttrArgs& a, const Cred& cred, int64_t time_ns) {
+  FlatBufferBuilder fbb(128);
+  auto c = CredOf(fbb, cred);
+  return Finish(fbb, fb::EditOp::EditSetAttr,
+                fb::CreateEditSetAttr(fbb, a.inode, a.fields, a.mode, a.uid, a.gid,
+                                      a.size, a.atime_ns, a.mtime_ns,
+                                      a.replication, c, time_ns));
+}
+
+std::string SetXattr(InodeId inode, std::string_view name, std::string_view value,
+                     uint32_t flags, const Cred& cred, int64_t time_ns) {
+  FlatBufferBuilder fbb(128 + value.size());
+  auto n = S(fbb, name);
+  auto v = fbb.CreateVector(reinterpret_cast<const uint8_t*>(value.data()), value.size());
+  auto c = CredOf(fbb, cred);
+  return Finish(fbb, fb::EditOp::EditSetXattr,
+                fb::CreateEditSetXattr(fbb, inode, n, v, flags, c, time_ns));
+}
+
+std::string RemoveXattr(InodeId inode, std::string_view name, const Cred& cred,
+                        int64_t time_ns) {
+  FlatBufferBuilder fbb(128);
+  auto n = S(fbb, name);
+  auto c = CredOf(fbb, cred);
+  return Finish(fbb, fb::EditOp::EditRemoveXattr,
+                fb::CreateEditRemoveXattr(fbb, inode, n, c, time_ns));
+}
+
+std::string AddBlock(InodeId inode, uint32_t index, BlockId block_id,
+                     int64_t time_ns) {
+  FlatBufferBuilder fbb(64);
+  return Finish(fbb, fb::EditOp::EditAddBlock,
+                fb::CreateEditAddBlock(fbb, inode, index, block_id, time_ns));
+}
+
+std::string CommitBlock(InodeId inode, uint32_t index, BlockId block_id,
+                        uint32_t version, uint32_t length, uint64_t file_size,
+                        int64_t time_ns) {
+  FlatBufferBuilder fbb(64);
+  return Finish(fbb, fb::EditOp::EditCommitBlock,
+                fb::CreateEditCommitBlock(fbb, inode, index, block_id, version,
+                                          length, file_size, time_ns));
+}
+
+std::string BumpBlockVersion(InodeId inode, uint32_t index, BlockId block_id,
+                             uint32_t new_version, int64_t time_ns) {
+  FlatBufferBuilder fbb(64);
+  return Finish(fbb, fb::EditOp::EditBumpBlockVersion,
+                fb::CreateEditBumpBlockVersion(fbb, inode, index, block_id,
+                                               new_version, time_ns));
+}
+
+std::string Purge(InodeId inode) {
+  FlatBufferBuilder fbb(64);
+  return Finish(fbb, fb::EditOp::EditPurge, fb::CreateEditPurge(fbb, inode));
+}
+
+std::string Noop() {
+  FlatBufferBuilder fbb(32);
+  return Finish(fbb, fb::EditOp::EditNoop, fb::CreateEditNoop(fbb));
+}
+
+const fb::EditRecord* VerifyRecord(std::string_view bytes) {
+  flatbuffers::Verifier v(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  if (!fb::VerifyEditRecordBuffer(v)) return nullptr;
+  return fb::GetEditRecord(bytes.data());
+}
+
+}  // namespace opendfs::metad::records

@@ -1,0 +1,71 @@
+// Builders for editlog records (schema/editlog.fbs), for the service that
+// proposes them and for tests. Each returns the finished EditRecord bytes;
+// VerifyRecord checks bytes received from the log or the network.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "editlog_generated.h"
+#include "metad/namespace/types.h"
+
+namespace opendfs::metad::records {
+
+struct CreateArgs {
+  InodeId parent = 0;
+  std::string_view name;
+  InodeId inode = 0;     // fresh id
+  uint32_t mode = 0;     // type | permission bits (type 0 = regular file)
+  uint64_t rdev = 0;
+  bool exclusive = true;
+  uint32_t block_size = 0;
+  uint8_t replication = 0;
+};
+
+struct SetAttrArgs {
+  InodeId inode = 0;
+  fb::SetAttrField fields = static_cast<fb::SetAttrField>(0);
+  uint32_t mode = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t size = 0;
+  int64_t atime_ns = 0;
+  int64_t mtime_ns = 0;
+  uint8_t replication = 0;
+};
+
+std::string Mkdir(InodeId parent, std::string_view name, InodeId inode,
+                  uint32_t mode, const Cred& cred, int64_t time_ns);
+std::string Create(const CreateArgs& args, const Cred& cred, int64_t time_ns);
+std::string Symlink(InodeId parent, std::string_view name, InodeId inode,
+                    std::string_view target, const Cred& cred, int64_t time_ns);
+std::string Link(InodeId inode, InodeId new_parent, std::string_view new_name,
+                 const Cred& cred, int64_t time_ns);
+std::string Unlink(InodeId parent, std::string_view name, bool keep_orphan,
+                   const Cred& cred, int64_t time_ns);
+std::string Rmdir(InodeId parent, std::string_view name, const Cred& cred,
+                  int64_t time_ns);
+std::string Rename(InodeId parent, std::string_view name, InodeId new_parent,
+                   std::string_view new_name, uint32_t flags, bool keep_orphan,
+                   const Cred& cred, int64_t time_ns);
+std::string SetAttr(const SetAttrArgs& args, const Cred& cred, int64_t time_ns);
+std::string SetXattr(InodeId inode, std::string_view name, std::string_view value,
+                     uint32_t flags, const Cred& cred, int64_t time_ns);
+std::string RemoveXattr(InodeId inode, std::string_view name, const Cred& cred,
+                        int64_t time_ns);
+std::string AddBlock(InodeId inode, uint32_t index, BlockId block_id,
+                     int64_t time_ns);
+std::string CommitBlock(InodeId inode, uint32_t index, BlockId block_id,
+                        uint32_t version, uint32_t length, uint64_t file_size,
+                        int64_t time_ns);
+std::string BumpBlockVersion(InodeId inode, uint32_t index, BlockId block_id,
+                             uint32_t new_version, int64_t time_ns);
+std::string Purge(InodeId inode);
+std::string Noop();
+
+// The record in `bytes`, or nullptr when they fail flatbuffers verification.
+// The pointer aliases `bytes`.
+const fb::EditRecord* VerifyRecord(std::string_view bytes);
+
+}  // namespace opendfs::metad::records
