@@ -1,0 +1,98 @@
+// BlockService: the blockd's data path (schema/block.fbs, methods 300..399)
+// on a libnet Server, plus the commands metads send on heartbeat replies.
+//
+// Happy path: Register(server) installs one handler per method. A handler
+// runs on a loop thread, only copies the request into a task and queues it on
+// the disk pool; the task does the disk work and answers through the
+// thread-safe Responder:
+//   WriteBlockData  check the trailer's CRC32C (when has_crc), BlockStore
+//                   Write (create / append / overwrite, version move, sync =
+//                   durable before the ack), reply block_length, then report
+//                   the replica as added (coalesced by ReplicaEvents).
+//   ReadBlockData   BlockStore Read; reply data_offset, chunk CRCs and
+//                   block_length; the data goes out by sendfile from the
+//                   replica's fd, which the trailer's on_done closes.
+//   DeleteBlock     BlockStore Delete (version 0 = any), report removed.
+//   BlockInfo       BlockStore Stat.
+//   CopyBlock       queued on the copy pool: BlockCopier pushes the replica.
+//
+// Failure modes: each request is answered exactly once with a precise code:
+// Invalid (version 0 on a write, bad target), Corrupt (trailer CRC mismatch:
+// nothing written; or a replica failing its CRCs: reported corrupt),
+// StaleVersion, NoSuchBlock, OutOfRange, NoSpace (ENOSPC), Io, Busy (disk pool
+// queue full), ShuttingDown (after BeginShutdown).
+//
+// Threads: handlers on loop threads, tasks on the pools; Delete/Copy commands
+// from the metad link threads. Every reference passed in must outlive the
+// service and its pools' queued tasks (Blockd stops the pools first).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "blockd/disk/block_store.h"
+#include "blockd/service/block_copier.h"
+#include "blockd/service/replica_events.h"
+#include "blockd/service/work_pool.h"
+#include "libnet/client.h"
+#include "libnet/log.h"
+#include "libnet/server.h"
+
+namespace opendfs::blockd {
+
+class BlockService {
+ public:
+  // Largest read answered in one reply; a longer request gets a shorter range
+  // (the reply says which range it covers). Below FrameLimits::max_data_len.
+  static constexpr uint64_t kMaxReadBytes = 32u << 20;
+
+  BlockService(disk::BlockStore& store, WorkPool& disk_pool, WorkPool& copy_pool,
+               Client& client, ReplicaEvents& events, Logger& log);
+
+  // Before server.Start().
+  void Register(Server& server);
+
+  // From now on new requests get ShuttingDown; queued ones still complete.
+  void BeginShutdown() { stopping_ = true; }
+
+  // Commands from a metad heartbeat reply (any thread; run on the pools).
+  void CommandDelete(uint64_t block_id, uint64_t max_version);
+  void CommandCopy(uint64_t block_id, uint64_t version,
+                   std::vector<std::string> targets);
+
+  uint32_t inflight_copies() const { return inflight_copies_.load(); }
+
+ private:
+  void OnWrite(Request&& req, Responder&& resp);
+  void OnRead(Request&& req, Responder&& resp);
+  void OnDelete(Request&& req, Responder&& resp);
+  void OnInfo(Request&& req, Responder&& resp);
+  void OnCopy(Request&& req, Responder&& resp);
+
+  void DoWrite(const Request& req, Responder& resp);
+  void DoRead(const Request& req, Responder& resp);
+  void DoDelete(const Request& req, Responder& resp);
+  void DoInfo(const Request& req, Responder& resp);
+  void DoCopy(const Request& req, Responder& resp);
+
+  // Queues fn(req, resp) on `pool`, answering Busy / ShuttingDown itself when
+  // it cannot.
+  using Work = void (BlockService::*)(const Request&, Responder&);
+  void Queue(WorkPool& pool, Request&& req, Responder&& resp, Work work);
+
+  // Reports a replica the store found corrupt while serving a request.
+  void NoteFailure(uint64_t block_id, const Status& status);
+
+  disk::BlockStore& store_;
+  WorkPool& disk_pool_;
+  WorkPool& copy_pool_;
+  ReplicaEvents& events_;
+  Logger& log_;
+  BlockCopier copier_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint32_t> inflight_copies_{0};
+};
+
+}  // namespace opendfs::blockd
