@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "blockd/blockd_node.h"
@@ -30,8 +31,15 @@ void Usage() {
                "  -f       stay in the foreground (overrides server.daemon)\n");
 }
 
+// Where start-up errors go: stderr, or after Daemonize (which points stderr
+// at /dev/null) a copy of the original stderr kept until the node is ready,
+// so "opendfs-blockd -c x.conf" in a script still prints why it failed.
+int g_error_fd = STDERR_FILENO;
+
 int Fail(opendfs::Logger* log, const std::string& line) {
-  std::fprintf(stderr, "opendfs-blockd: %s\n", line.c_str());
+  std::string text = "opendfs-blockd: " + line + "\n";
+  ssize_t n = ::write(g_error_fd, text.data(), text.size());
+  (void)n;
   if (log) log->Error("blockd: {}", line);
   return 1;
 }
@@ -59,6 +67,12 @@ int main(int argc, char** argv) {
   if (!settings.ok()) return Fail(nullptr, settings.status().message());
 
   Logger log(settings->log_level);
+  if (!settings->error_log.empty()) {
+    // Like the pid file: a fresh machine has no logs/ folder yet.
+    std::error_code ec;
+    std::filesystem::path p(settings->error_log);
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  }
   if (Status st = log.OpenFile(settings->error_log); !st.ok())
     return Fail(nullptr, "error_log: " + st.ToString());
 
@@ -67,6 +81,8 @@ int main(int argc, char** argv) {
   if (settings->daemon && !foreground) {
     // The parent exits in Daemonize once the child reports ready (or dies);
     // the child's later errors go to the log only.
+    g_error_fd = ::dup(STDERR_FILENO);
+    if (g_error_fd < 0) g_error_fd = STDERR_FILENO;
     if (Status st = Daemonize(); !st.ok()) return Fail(&log, st.ToString());
   }
   if (Status st = SetUpCoreDumps(settings->coredump_dir); !st.ok())
@@ -77,6 +93,10 @@ int main(int argc, char** argv) {
   Result<std::unique_ptr<blockd::BlockdNode>> node = blockd::BlockdNode::Start(*settings, log);
   if (!node.ok()) return Fail(&log, "start: " + node.status().ToString());
   NotifyReady();
+  if (g_error_fd != STDERR_FILENO) {
+    ::close(g_error_fd);
+    g_error_fd = STDERR_FILENO;
+  }
 
   WaitForStopSignal(log);
   log.Info("blockd: stop signal received; shutting down");
