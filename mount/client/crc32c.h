@@ -1,0 +1,28 @@
+// CRC32C (Castagnoli) over ISA-L's SIMD crc32_iscsi, with the standard
+// convention: Crc32c("123456789") == 0xE3069283, and Crc32c(b, Crc32c(a)) ==
+// Crc32c(a + b) for chaining.
+//
+// VerifyChunks checks a blockd read reply end to end: the trailer holds a
+// chunk-aligned range of the block and one CRC per chunk of it (the last chunk
+// may be short). A mismatch names the first bad chunk's block offset, so the
+// caller can report the replica as Corrupt and fail over.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "libnet/status.h"
+
+namespace opendfs::client {
+
+uint32_t Crc32c(const void* data, size_t size, uint32_t prev = 0);
+
+// `data` starts at block offset `data_offset`; crcs[i] covers
+// data[i*chunk_size, min((i+1)*chunk_size, data.size())).
+// Errors: Corrupt (a CRC differs, or the number of CRCs does not match the
+// number of chunks), Invalid (chunk_size 0).
+Status VerifyChunks(std::span<const uint8_t> data, uint64_t data_offset,
+                    uint32_t chunk_size, std::span<const uint32_t> crcs);
+
+}  // namespace opendfs::client

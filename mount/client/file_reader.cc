@@ -1,0 +1,75 @@
+#include "mount/client/file_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "mount/client/block_range.h"
+
+namespace opendfs::client {
+
+Result<LocationCache::Lookup> FileReader::Locate(const Cred& c, uint64_t ino,
+                                                 uint64_t index) {
+  LocationCache::Lookup l = cache_.Get(ino, index);
+  if (l.known) return l;
+  ODFS_ASSIGN_OR_RETURN(BlocksPage page,
+                        meta_.GetBlocks(c, ino, index, kBlocksPerFetch));
+  cache_.Put(ino, index, kBlocksPerFetch, page.attr.size(), page.blocks);
+  l = cache_.Get(ino, index);
+  if (!l.known) {
+    // The reply did not cover `index` (metad returned a full page ending
+    // before it): treat as unknown once more rather than loop.
+    return Status(StatusCode::Internal,
+                  fmt::format("GetBlocks({}, {}) did not cover block {}", ino,
+                              index, index));
+  }
+  return l;
+}
+
+Status FileReader::ReadPart(const Cred& c, uint64_t ino, uint64_t index,
+                            uint64_t block_offset, uint64_t length, uint8_t* out) {
+  BadReplicaReporter report = [&](const BlockLoc& b, const std::string& replica,
+                                  const Status& why) {
+    Status s = meta_.ReportBadReplica(c, b.block_id, b.version, replica,
+                                      why.ToString());
+    if (!s.ok()) {
+      log_.Warn("file-reader: reporting bad replica {} of block {} failed: {}",
+                replica, b.block_id, s.ToString());
+    }
+  };
+  for (int attempt = 0;; ++attempt) {
+    ODFS_ASSIGN_OR_RETURN(LocationCache::Lookup l, Locate(c, ino, index));
+    uint64_t have = 0;  // bytes of the part backed by committed block data
+    if (l.block && block_offset < l.block->length) {
+      have = std::min<uint64_t>(length, l.block->length - block_offset);
+    }
+    if (have < length) std::memset(out + have, 0, length - have);
+    if (have == 0) return Status::Ok();
+    Result<std::string> r = blocks_.ReadBlock(*l.block, block_offset, have, out, report);
+    if (r.ok()) return Status::Ok();
+    StatusCode code = r.status().code();
+    bool outdated = code == StatusCode::StaleVersion || code == StatusCode::NoSuchBlock;
+    if (!outdated || attempt > 0) return r.status();
+    log_.Info("file-reader: ino={} block index={} id={} outdated, refetching",
+              ino, index, l.block->block_id);
+    cache_.InvalidateBlock(ino, index);
+  }
+}
+
+Result<size_t> FileReader::Read(const Cred& c, uint64_t ino, uint64_t block_size,
+                                uint64_t offset, size_t size, uint8_t* out) {
+  if (block_size == 0) {
+    return Status(StatusCode::Invalid, fmt::format("inode {} has no block size", ino));
+  }
+  ODFS_ASSIGN_OR_RETURN(LocationCache::Lookup first,
+                        Locate(c, ino, offset / block_size));
+  uint64_t file_size = first.file_size;
+  if (offset >= file_size || size == 0) return size_t{0};
+  size = static_cast<size_t>(std::min<uint64_t>(size, file_size - offset));
+  for (const BlockPart& part : SplitRange(offset, size, block_size)) {
+    ODFS_RETURN_IF_ERROR(ReadPart(c, ino, part.index, part.block_offset,
+                                  part.length, out + part.buf_offset));
+  }
+  return size;
+}
+
+}  // namespace opendfs::client

@@ -1,0 +1,268 @@
+#include "mount/client/file_writer.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/ranges.h>
+
+#include "mount/client/block_range.h"
+
+namespace opendfs::client {
+
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+FileWriter::FileWriter(MetaClient& meta, BlockClient& blocks, LocationCache* cache,
+                       Logger& log, FileWriterOptions options, uint64_t ino,
+                       uint64_t block_size, uint64_t file_size)
+    : meta_(meta),
+      blocks_(blocks),
+      cache_(cache),
+      log_(log),
+      options_(options),
+      ino_(ino),
+      block_size_(block_size),
+      buffer_(std::min<uint64_t>(options.piece_bytes, block_size)),
+      size_(file_size) {
+  ODFS_CHECK(block_size > 0);
+  ODFS_CHECK(options.max_inflight_pieces > 0);
+}
+
+FileWriter::~FileWriter() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!buffer_.empty() || session_) {
+    log_.Error("file-writer: ino={} dropped with uncommitted data in block {}",
+               ino_, index_.value_or(0));
+  }
+  Reset();
+}
+
+uint64_t FileWriter::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return size_;
+}
+
+void FileWriter::SetSize(uint64_t size) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_ = size;
+}
+
+std::optional<uint64_t> FileWriter::DirtyBlock() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (buffer_.empty() && !session_) return std::nullopt;
+  return index_;
+}
+
+int64_t FileWriter::mtime_ns() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return mtime_ns_;
+}
+
+Status FileWriter::Fail(Status s) {
+  if (error_.ok()) {
+    log_.Error("file-writer: ino={} block={} write failed: {}", ino_,
+               index_.value_or(0), s.ToString());
+    error_ = s;
+  }
+  return s;
+}
+
+void FileWriter::Reset() {
+  if (session_) {
+    for (auto& p : session_->inflight) p->Wait();
+  }
+  session_.reset();
+  if (!buffer_.empty()) (void)buffer_.Take();
+  index_.reset();
+}
+
+Status FileWriter::Write(const Cred& c, uint64_t handle, uint64_t offset,
+                         const void* data, size_t length) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!error_.ok()) return error_;
+  handle_ = handle;
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  for (const BlockPart& part : SplitRange(offset, length, block_size_)) {
+    Status s = WritePart(c, part.index, part.block_offset, bytes + part.buf_offset,
+                         part.length);
+    if (!s.ok()) return Fail(s);
+    size_ = std::max<uint64_t>(size_, part.index * block_size_ + part.block_offset +
+                                          part.length);
+  }
+  mtime_ns_ = NowNs();
+  return Status::Ok();
+}
+
+Status FileWriter::WritePart(const Cred& c, uint64_t index, uint64_t block_offset,
+                             const uint8_t* data, size_t length) {
+  if (index_ && *index_ != index) ODFS_RETURN_IF_ERROR(FinishBlock(c));
+  index_ = index;
+  size_t done = 0;
+  while (done < length) {
+    size_t n = std::min(length - done, buffer_.capacity());
+    uint64_t off = block_offset + done;
+    if (!buffer_.Fits(off, n)) ODFS_RETURN_IF_ERROR(SendBuffered(c, false));
+    buffer_.Append(off, data + done, n);
+    done += n;
+    if (buffer_.full()) ODFS_RETURN_IF_ERROR(SendBuffered(c, false));
+  }
+  // A block written up to its end is committed now: its lock is released
+  // early and the next block starts clean.
+  if (block_offset + length == block_size_) ODFS_RETURN_IF_ERROR(FinishBlock(c));
+  return Status::Ok();
+}
+
+Status FileWriter::EnsureSession(const Cred& c) {
+  if (session_) return Status::Ok();
+  ODFS_CHECK(index_.has_value());
+  ODFS_ASSIGN_OR_RETURN(WriteGrant g, meta_.WriteBlock(c, ino_, *index_, handle_));
+  if (g.block_size != 0 && g.block_size != block_size_) {
+    return Status(StatusCode::Internal,
+                  fmt::format("metad says block size {}, file was opened with {}",
+                              g.block_size, block_size_));
+  }
+  if (g.block.replicas.empty()) {
+    return Status(StatusCode::NoBlockd,
+                  fmt::format("block {} of inode {} got no replica", *index_, ino_));
+  }
+  log_.Debug("file-writer: ino={} index={} block={} version={} new={} replicas={}",
+             ino_, *index_, g.block.block_id, g.block.version, g.new_block,
+             fmt::join(g.block.replicas, ","));
+  Session s;
+  s.live = g.block.replicas;
+  s.grant = std::move(g);
+  session_ = std::move(s);
+  return Status::Ok();
+}
+
+bool FileWriter::OverlapsInflight(uint64_t offset, uint64_t length) const {
+  for (const auto& p : session_->inflight) {
+    if (offset < p->offset + p->length && p->offset < offset + length) return true;
+  }
+  return false;
+}
+
+Status FileWriter::Settle(PendingPiece& p) {
+  Session& s = *session_;
+  Status last;
+  for (size_t i = 0; i < p.replicas().size(); ++i) {
+    const Status& r = p.results()[i];
+    if (r.ok()) continue;
+    auto it = std::find(s.live.begin(), s.live.end(), p.replicas()[i]);
+    if (it != s.live.end()) {
+      log_.Warn("file-writer: ino={} block={} version={} dropping replica {}: {}",
+                ino_, s.grant.block.block_id, s.grant.block.version,
+                p.replicas()[i], r.ToString());
+      s.live.erase(it);
+    }
+    last = r;
+  }
+  if (!s.live.empty()) return Status::Ok();
+  StatusCode code = last.code() == StatusCode::NoSpace ? StatusCode::NoSpace
+                                                       : StatusCode::Io;
+  return Status(code, fmt::format("block {} of inode {}: no replica left ({})",
+                                  s.grant.block.block_id, ino_, last.ToString()));
+}
+
+Status FileWriter::WaitInflight(size_t keep) {
+  Status first;
+  while (session_->inflight.size() > keep) {
+    std::shared_ptr<PendingPiece> p = session_->inflight.front();
+    session_->inflight.pop_front();
+    p->Wait();
+    Status s = Settle(*p);
+    if (first.ok() && !s.ok()) first = s;
+  }
+  return first;
+}
+
+Status FileWriter::SendBuffered(const Cred& c, bool sync) {
+  if (buffer_.empty() && !sync) return Status::Ok();
+  if (buffer_.empty() && !session_) return Status::Ok();  // nothing to sync
+  ODFS_RETURN_IF_ERROR(EnsureSession(c));
+  Session& s = *session_;
+  Piece piece;
+  if (!buffer_.empty()) {
+    piece = buffer_.Take();
+  } else {
+    ODFS_RETURN_IF_ERROR(WaitInflight(0));
+    if (s.synced) return Status::Ok();
+    piece.offset = s.max_end;  // sync-only: an empty write
+  }
+  size_t len = piece.data ? piece.data->size() : 0;
+  bool first = !s.first_sent;
+  bool wait_now = first || sync;
+  if (wait_now || OverlapsInflight(piece.offset, len)) {
+    ODFS_RETURN_IF_ERROR(WaitInflight(0));
+  }
+  ODFS_RETURN_IF_ERROR(WaitInflight(options_.max_inflight_pieces - 1));
+  auto pending = blocks_.WritePiece(s.grant.block.block_id, s.grant.block.version,
+                                    s.live, piece.offset, piece.data, 0, len,
+                                    /*create=*/first && s.grant.new_block, sync);
+  s.max_end = std::max<uint64_t>(s.max_end, piece.offset + len);
+  s.synced = false;
+  if (wait_now) {
+    pending->Wait();
+    ODFS_RETURN_IF_ERROR(Settle(*pending));
+    s.first_sent = true;
+    s.synced = sync;
+  } else {
+    s.inflight.push_back(std::move(pending));
+  }
+  return Status::Ok();
+}
+
+Status FileWriter::FinishBlock(const Cred& c) {
+  if (!index_) return Status::Ok();
+  if (buffer_.empty() && !session_) {
+    index_.reset();
+    return Status::Ok();
+  }
+  ODFS_RETURN_IF_ERROR(SendBuffered(c, /*sync=*/true));
+  ODFS_CHECK(session_.has_value());
+  Session& s = *session_;
+  ODFS_CHECK(s.inflight.empty());
+  CommitArgs a;
+  a.ino = ino_;
+  a.index = *index_;
+  a.block_id = s.grant.block.block_id;
+  a.version = s.grant.block.version;
+  a.length = std::max<uint64_t>(s.grant.block.length, s.max_end);
+  a.file_size = std::max<uint64_t>(size_, *index_ * block_size_ + a.length);
+  a.mtime_ns = mtime_ns_ ? mtime_ns_ : NowNs();
+  a.replicas = s.live;
+  ODFS_ASSIGN_OR_RETURN(fb::Attr attr, meta_.CommitBlock(c, a));
+  log_.Debug("file-writer: ino={} committed block={} version={} length={} "
+             "size={} replicas={}",
+             ino_, a.block_id, a.version, a.length, attr.size(),
+             fmt::join(a.replicas, ","));
+  if (cache_) cache_->Invalidate(ino_);
+  session_.reset();
+  index_.reset();
+  return Status::Ok();
+}
+
+Status FileWriter::Flush(const Cred& c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!error_.ok()) {
+    Status s = error_;
+    error_ = Status();
+    Reset();
+    return s;
+  }
+  Status s = FinishBlock(c);
+  if (!s.ok()) {
+    log_.Error("file-writer: ino={} flush failed: {}", ino_, s.ToString());
+    Reset();
+  }
+  return s;
+}
+
+}  // namespace opendfs::client

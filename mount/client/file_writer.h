@@ -1,0 +1,122 @@
+// FileWriter: the write path of one file (DESIGN §5), shared by every open
+// handle of that inode in this process.
+//
+// Happy path: Write() splits the range into blocks and buffers it in a
+// PieceBuffer (piece_bytes, a few MiB). When the buffer is full, or the next
+// write does not continue it, the buffered range is sent as one piece to all
+// replicas in parallel. The first piece sent to a block asks metad for the
+// block (WriteBlock: a new block, or a locked overwrite of an existing one
+// at version v+1) and is awaited before any other piece goes out (it creates
+// the replica / moves it to v+1); later pieces are pipelined, at most
+// max_inflight_pieces at once, except a piece overlapping one in flight,
+// which waits so that replicas apply overlapping bytes in order. When a write
+// moves to another block, the block becomes full, or on Flush(), the last
+// piece goes out with sync (or an empty sync-only piece), and CommitBlock
+// records the block's length, the replicas that acknowledged every piece and
+// the new file size.
+//
+// Failure modes: a replica failing a piece is dropped for the rest of the
+// block (it is left out of the commit, so metad treats it as stale); when no
+// replica is left, or metad refuses WriteBlock / CommitBlock, the error is
+// sticky: every later Write() fails with it, and the next Flush() returns it
+// once and discards what was buffered (the application sees the error at
+// write, fsync or close — as with NFS).
+//
+// Memory: at most piece_bytes buffered plus max_inflight_pieces pieces in
+// flight. Threads: every method is thread-safe (one mutex serialises the
+// inode's writes); it blocks while pieces are sent. The clients, the cache and
+// the Logger must outlive the FileWriter.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libnet/log.h"
+#include "libnet/status.h"
+#include "mount/client/block_client.h"
+#include "mount/client/location_cache.h"
+#include "mount/client/meta_client.h"
+#include "mount/client/piece_buffer.h"
+#include "mount/client/types.h"
+
+namespace opendfs::client {
+
+struct FileWriterOptions {
+  size_t piece_bytes = 4u << 20;
+  size_t max_inflight_pieces = 2;
+};
+
+class FileWriter {
+ public:
+  // `block_size` is the file's (Attr.block_size), `file_size` its size now.
+  FileWriter(MetaClient& meta, BlockClient& blocks, LocationCache* cache,
+             Logger& log, FileWriterOptions options, uint64_t ino,
+             uint64_t block_size, uint64_t file_size);
+  ~FileWriter();
+
+  // `handle` is the metad open handle the write comes through (WriteBlock
+  // needs one).
+  Status Write(const Cred& c, uint64_t handle, uint64_t offset, const void* data,
+               size_t length);
+  // Everything written so far is durable on every live replica and committed
+  // on metad when this returns Ok.
+  Status Flush(const Cred& c);
+
+  // The file size as this writer sees it (committed size, extended by
+  // uncommitted writes).
+  uint64_t size() const;
+  // After a truncate through metad (call Flush() first).
+  void SetSize(uint64_t size);
+  // The block holding uncommitted data, if any (only one at a time).
+  std::optional<uint64_t> DirtyBlock() const;
+  // mtime of the last write, 0 before any.
+  int64_t mtime_ns() const;
+  uint64_t block_size() const { return block_size_; }
+
+ private:
+  // The block being written: granted by WriteBlock, not yet committed.
+  struct Session {
+    WriteGrant grant;
+    std::vector<std::string> live;  // replicas that acknowledged every piece
+    bool first_sent = false;
+    bool synced = false;  // nothing sent since the last synced piece
+    uint64_t max_end = 0;  // highest block offset written in this session
+    std::deque<std::shared_ptr<PendingPiece>> inflight;
+  };
+
+  Status WritePart(const Cred& c, uint64_t index, uint64_t block_offset,
+                   const uint8_t* data, size_t length);
+  Status EnsureSession(const Cred& c);
+  Status SendBuffered(const Cred& c, bool sync);
+  Status FinishBlock(const Cred& c);
+  // Drops the replicas that failed `p`; error when none is left.
+  Status Settle(PendingPiece& p);
+  Status WaitInflight(size_t keep);
+  bool OverlapsInflight(uint64_t offset, uint64_t length) const;
+  Status Fail(Status s);
+  void Reset();
+
+  MetaClient& meta_;
+  BlockClient& blocks_;
+  LocationCache* cache_;
+  Logger& log_;
+  const FileWriterOptions options_;
+  const uint64_t ino_;
+  const uint64_t block_size_;
+
+  mutable std::mutex mu_;
+  PieceBuffer buffer_;                 // GUARDED_BY(mu_)
+  std::optional<uint64_t> index_;      // GUARDED_BY(mu_): block of buffer_/session_
+  std::optional<Session> session_;     // GUARDED_BY(mu_)
+  uint64_t handle_ = 0;                // GUARDED_BY(mu_)
+  uint64_t size_ = 0;                  // GUARDED_BY(mu_)
+  int64_t mtime_ns_ = 0;               // GUARDED_BY(mu_)
+  Status error_;                       // GUARDED_BY(mu_): sticky failure
+};
+
+}  // namespace opendfs::client

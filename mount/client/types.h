@@ -1,0 +1,121 @@
+// Plain value types the client library hands around: who is calling (Cred),
+// where a block lives (BlockLoc), and the decoded replies of metad calls that
+// return more than one attribute set. Copyable, no behaviour.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "meta_generated.h"
+
+namespace opendfs::client {
+
+// The caller's credentials (FUSE request context, or the CLI user).
+struct Cred {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> groups;  // supplementary groups
+};
+
+// One block of a file and its replicas, nearest first.
+struct BlockLoc {
+  uint64_t index = 0;
+  uint64_t block_id = 0;
+  uint64_t version = 0;
+  uint64_t length = 0;  // committed length
+  std::vector<std::string> replicas;
+
+  friend bool operator==(const BlockLoc&, const BlockLoc&) = default;
+};
+
+struct OpenResult {
+  fb::Attr attr;
+  uint64_t handle = 0;
+};
+
+struct DirEntryInfo {
+  std::string name;
+  uint64_t ino = 0;
+  uint32_t mode = 0;
+  uint64_t cookie = 0;  // resume after this entry
+  fb::Attr attr;        // only for ReadDir with plus
+};
+
+struct DirPage {
+  std::vector<DirEntryInfo> entries;
+  bool eof = false;
+};
+
+struct BlocksPage {
+  fb::Attr attr;
+  std::vector<BlockLoc> blocks;
+};
+
+struct WriteGrant {
+  BlockLoc block;
+  uint32_t block_size = 0;
+  bool new_block = false;
+  uint32_t lease_ms = 0;
+};
+
+struct CommitArgs {
+  uint64_t ino = 0;
+  uint64_t index = 0;
+  uint64_t block_id = 0;
+  uint64_t version = 0;
+  uint64_t length = 0;
+  uint64_t file_size = 0;
+  int64_t mtime_ns = 0;
+  std::vector<std::string> replicas;
+};
+
+struct SetAttrArgs {
+  uint32_t valid = 0;  // fb::SetAttrBits
+  uint32_t mode = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t size = 0;
+  int64_t atime_ns = 0;
+  int64_t mtime_ns = 0;
+};
+
+struct StatFsInfo {
+  uint64_t capacity_bytes = 0;
+  uint64_t used_bytes = 0;
+  uint64_t free_bytes = 0;
+  uint64_t inodes = 0;
+  uint32_t block_size = 0;
+  uint32_t name_max = 0;
+};
+
+struct MetadInfo {
+  std::string address;
+  std::string role;
+  std::string ballot;
+  uint64_t committed_index = 0;
+  uint64_t applied_index = 0;
+  bool is_leader = false;
+};
+
+struct BlockdInfo {
+  std::string address;
+  std::string rack;
+  std::string state;
+  uint64_t capacity_bytes = 0;
+  uint64_t used_bytes = 0;
+  uint64_t blocks = 0;
+  uint64_t last_heartbeat_ms = 0;
+};
+
+struct ClusterInfo {
+  std::vector<MetadInfo> metads;
+  std::vector<BlockdInfo> blockds;
+  uint64_t files = 0;
+  uint64_t blocks = 0;
+  uint64_t under_replicated = 0;
+};
+
+inline constexpr uint64_t kRootIno = 1;
+
+}  // namespace opendfs::client
