@@ -1,0 +1,53 @@
+#include "blockd/disk/crc32c.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "disk_test_util.h"
+
+namespace opendfs::disk {
+namespace {
+
+TEST(Crc32c, StandardCheckValue) {
+  EXPECT_EQ(Crc32c(std::string_view("123456789")), 0xE3069283u);
+  EXPECT_EQ(Crc32cByteLoop("123456789", 9), 0xE3069283u);
+}
+
+TEST(Crc32c, KnownVectors) {
+  // RFC 3720 (iSCSI) B.4: 32 bytes of zeros, of 0xFF, and ascending.
+  std::string zeros(32, '\0'), ones(32, '\xff'), inc(32, '\0');
+  for (int i = 0; i < 32; ++i) inc[i] = static_cast<char>(i);
+  EXPECT_EQ(Crc32c(zeros), 0x8A9136AAu);
+  EXPECT_EQ(Crc32c(ones), 0x62A8AB43u);
+  EXPECT_EQ(Crc32c(inc), 0x46DD794Eu);
+  EXPECT_EQ(Crc32c(std::string_view()), 0u);
+}
+
+TEST(Crc32c, MatchesByteLoopOnManySizes) {
+  std::string data = testing::PatternData(200'000, 7);
+  for (size_t n : {1u, 3u, 8u, 15u, 64u, 255u, 4096u, 65536u, 65537u, 200'000u})
+    EXPECT_EQ(Crc32c(data.data(), n), Crc32cByteLoop(data.data(), n)) << n;
+}
+
+TEST(Crc32c, ExtendEqualsWhole) {
+  std::string data = testing::PatternData(100'000, 3);
+  uint32_t crc = Crc32c(data.data(), 12'345);
+  crc = Crc32cExtend(crc, data.data() + 12'345, data.size() - 12'345);
+  EXPECT_EQ(crc, Crc32c(data));
+}
+
+TEST(Crc32c, CombineEqualsWhole) {
+  EXPECT_EQ(Crc32cCombine(Crc32c(std::string_view("1234")),
+                          Crc32c(std::string_view("56789")), 5),
+            0xE3069283u);
+  std::string data = testing::PatternData(300'000, 11);
+  for (size_t split : {0u, 1u, 65536u, 100'001u, 300'000u}) {
+    uint32_t a = Crc32c(data.data(), split);
+    uint32_t b = Crc32c(data.data() + split, data.size() - split);
+    EXPECT_EQ(Crc32cCombine(a, b, data.size() - split), Crc32c(data)) << split;
+  }
+}
+
+}  // namespace
+}  // namespace opendfs::disk
