@@ -35,12 +35,15 @@ void Usage() {
 // at /dev/null) a copy of the original stderr kept until the node is ready,
 // so "opendfs-blockd -c x.conf" in a script still prints why it failed.
 int g_error_fd = STDERR_FILENO;
+// True once the log goes to error_log: a failure is then also logged there
+// (when the log is stderr, the one stderr line is enough).
+bool g_log_to_file = false;
 
 int Fail(opendfs::Logger* log, const std::string& line) {
   std::string text = "opendfs-blockd: " + line + "\n";
   ssize_t n = ::write(g_error_fd, text.data(), text.size());
   (void)n;
-  if (log) log->Error("blockd: {}", line);
+  if (log && g_log_to_file) log->Error("blockd: {}", line);
   return 1;
 }
 
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   }
   if (Status st = log.OpenFile(settings->error_log); !st.ok())
     return Fail(nullptr, "error_log: " + st.ToString());
+  g_log_to_file = !settings->error_log.empty();
 
   // Before any thread: the mask is inherited, signals reach only sigwait.
   BlockDaemonSignals();
