@@ -91,6 +91,7 @@ Result<RegisterResult> BlockdRegistry::Register(const RegisterRequest& req,
   }
   b->address = std::move(address);
   b->host = std::move(hp.host);
+  b->rack_id = rack_ids_.emplace(rack, static_cast<uint32_t>(rack_ids_.size())).first->second;
   b->rack = std::move(rack);
   b->stats = req.stats;
   b->registered_ms = now_ms;

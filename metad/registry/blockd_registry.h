@@ -44,6 +44,7 @@ struct BlockdInfo {
   std::string address;  // "host:port" clients connect to
   std::string host;     // host part of address (distinct-IP rule, topology)
   std::string rack;
+  uint32_t rack_id = 0;  // dense index of `rack` in this registry (see rack_count)
   BlockdState state = BlockdState::kLive;
   BlockdStats stats;
   int64_t registered_ms = 0;
@@ -126,6 +127,8 @@ class BlockdRegistry {
   // Every blockd ever registered in this metad's lifetime, by id.
   const std::vector<BlockdInfo>& all() const { return blockds_; }
   size_t live_count() const;
+  // Distinct racks ever seen; rack ids are 0..rack_count()-1.
+  size_t rack_count() const { return rack_ids_.size(); }
   size_t queued_commands(BlockdId id) const;
 
   std::vector<BlockdStatusRow> List(int64_t now_ms) const;
@@ -142,6 +145,7 @@ class BlockdRegistry {
   std::vector<BlockdInfo> blockds_;                      // index id - 1
   std::vector<std::deque<BlockdCommand>> commands_;      // index id - 1
   std::unordered_map<std::string, BlockdId> by_uuid_;
+  std::unordered_map<std::string, uint32_t> rack_ids_;
 };
 
 }  // namespace opendfs::metad

@@ -2,7 +2,6 @@
 #include "metad/registry/placement_policy.h"
 
 #include <algorithm>
-#include <functional>
 #include <string>
 
 #include <fmt/format.h>
@@ -28,7 +27,7 @@ class Placement {
     size_t same_rack = 0;
     for (const BlockdInfo* c : chosen_) {
       if (c->id == b.id || c->host == b.host) return false;
-      if (c->rack == b.rack) ++same_rack;
+      if (c->rack_id == b.rack_id) ++same_rack;
     }
     return same_rack < max_per_rack_;
   }
@@ -64,22 +63,27 @@ Status PlacementPolicy::Choose(std::vector<const BlockdInfo*>& chosen, size_t to
                                std::string_view writer_host,
                                std::span<const BlockdId> excluded, RandomSource& rng) const {
   std::vector<const BlockdInfo*> eligible;
-  std::vector<std::string_view> racks;
-  for (const BlockdInfo* c : chosen) racks.push_back(c->rack);
+  std::vector<bool> rack_seen(registry_->rack_count());
+  size_t rack_count = 0;
+  auto see_rack = [&](uint32_t rack_id) {
+    if (!rack_seen[rack_id]) {
+      rack_seen[rack_id] = true;
+      ++rack_count;
+    }
+  };
+  for (const BlockdInfo* c : chosen) see_rack(c->rack_id);
   for (const BlockdInfo& b : registry_->all()) {
     if (!b.accepts_new_replicas() || b.stats.free_bytes() < options_.reserve_bytes ||
         Contains(excluded, b.id))
       continue;
     eligible.push_back(&b);
-    racks.push_back(b.rack);
+    see_rack(b.rack_id);
   }
-  std::sort(racks.begin(), racks.end());
-  size_t rack_count = static_cast<size_t>(std::unique(racks.begin(), racks.end()) - racks.begin());
   if (rack_count == 0) rack_count = 1;
   Placement placement(chosen, (total - 1) / rack_count + 2);
 
   std::vector<const BlockdInfo*> candidates;
-  auto pick = [&](const std::function<bool(const BlockdInfo&)>& preferred) {
+  auto pick = [&](auto preferred) {
     candidates.clear();
     for (const BlockdInfo* b : eligible)
       if (placement.Allowed(*b) && preferred(*b)) candidates.push_back(b);
@@ -97,17 +101,17 @@ Status PlacementPolicy::Choose(std::vector<const BlockdInfo*>& chosen, size_t to
         next = pick([&](const BlockdInfo& b) { return !writer_host.empty() && b.host == writer_host; });
         break;
       case 1: {
-        std::string_view r0 = chosen[0]->rack;
-        next = pick([&](const BlockdInfo& b) { return b.rack != r0; });
+        uint32_t r0 = chosen[0]->rack_id;
+        next = pick([&](const BlockdInfo& b) { return b.rack_id != r0; });
         break;
       }
       case 2: {
-        std::string_view r0 = chosen[0]->rack;
-        std::string_view r1 = chosen[1]->rack;
+        uint32_t r0 = chosen[0]->rack_id;
+        uint32_t r1 = chosen[1]->rack_id;
         if (r0 == r1) {
-          next = pick([&](const BlockdInfo& b) { return b.rack != r0; });
+          next = pick([&](const BlockdInfo& b) { return b.rack_id != r0; });
         } else {
-          next = pick([&](const BlockdInfo& b) { return b.rack == r1; });
+          next = pick([&](const BlockdInfo& b) { return b.rack_id == r1; });
         }
         break;
       }

@@ -69,10 +69,15 @@ TEST_F(RegistryTest, RegisterAssignsSmallStableIdsAndRacks) {
   EXPECT_EQ(b1->host, "10.0.0.1");
   EXPECT_EQ(registry_.Find(id2)->rack, "/hinted");  // no topology entry: the hint
   EXPECT_EQ(registry_.Find(id3)->rack, "/default-rack");
+  EXPECT_EQ(registry_.rack_count(), 3u);
+  BlockdId id4 = MustRegister(Req("u4", "10.0.0.2:8100"), 0);
+  EXPECT_EQ(registry_.Find(id4)->rack_id, registry_.Find(1)->rack_id);  // both /r1
+  EXPECT_NE(registry_.Find(id3)->rack_id, registry_.Find(1)->rack_id);
+  EXPECT_EQ(registry_.rack_count(), 3u);
   EXPECT_EQ(registry_.FindByUuid("u2")->id, id2);
-  EXPECT_EQ(registry_.live_count(), 3u);
+  EXPECT_EQ(registry_.live_count(), 4u);
   EXPECT_EQ(registry_.Find(0), nullptr);
-  EXPECT_EQ(registry_.Find(4), nullptr);
+  EXPECT_EQ(registry_.Find(5), nullptr);
 }
 
 TEST_F(RegistryTest, TopologyWinsOverHint) {
