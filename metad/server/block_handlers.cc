@@ -1,0 +1,232 @@
+// Client-facing block operations (schema/meta.fbs): where to read a file's
+// blocks, and the write protocol of DESIGN §5 — WriteBlock (allocate a new
+// block, or lock an existing one and move it to version v+1), then the client
+// writes every replica in parallel, then CommitBlock records the length and
+// which replicas acknowledged every piece.
+#include <sys/stat.h>
+
+#include "metad/namespace/records.h"
+#include "metad/server/meta_server.h"
+#include "metad/server/wire.h"
+
+namespace opendfs::metad {
+namespace {
+
+constexpr uint16_t M(fb::MetaMethod m) { return static_cast<uint16_t>(m); }
+
+flatbuffers::Offset<fb::BlockLocation> BuildLocation(flatbuffers::FlatBufferBuilder& fbb,
+                                                     uint64_t index, BlockId id,
+                                                     uint64_t version, uint64_t length,
+                                                     const std::vector<std::string>& replicas) {
+  return fb::CreateBlockLocation(fbb, index, id, version, length,
+                                 fbb.CreateVectorOfStrings(replicas));
+}
+
+}  // namespace
+
+// The live, registered blockd serving `address`, or kNoBlockd.
+static BlockdId BlockdAt(const BlockdRegistry& reg, std::string_view address) {
+  for (const BlockdInfo& b : reg.all())
+    if (b.address == address && b.state != BlockdState::kDead) return b.id;
+  return kNoBlockd;
+}
+
+void MetaServer::RegisterBlockHandlers() {
+  Server& s = *cli_server_;
+
+  s.Handle<fb::GetBlocksRequest>(M(fb::MetaMethod::GetBlocks), [this](Request&& req, Responder&& resp) {
+    const auto* r = req.As<fb::GetBlocksRequest>();
+    std::string host = ClientHost(r->caller(), req);
+    Attr attr;
+    FileBlocks fbk;
+    {
+      std::shared_lock l(ns_mu_);
+      Result<Attr> a = ns_->GetAttr(r->ino());
+      if (!a.ok()) return resp.Fail(a.status());
+      attr = *a;
+      if (!S_ISREG(attr.mode))
+        return resp.Fail(Status(StatusCode::Invalid, fmt::format("inode {} is not a regular file", r->ino())));
+      uint32_t first = static_cast<uint32_t>(std::min<uint64_t>(r->first_index(), UINT32_MAX));
+      Result<FileBlocks> b = ns_->GetBlocks(r->ino(), first,
+                                            std::clamp<uint32_t>(r->count(), 1, kMaxBlocksPerLookup));
+      if (!b.ok()) return resp.Fail(b.status());
+      fbk = std::move(*b);
+    }
+    flatbuffers::FlatBufferBuilder fbb(512);
+    std::vector<flatbuffers::Offset<fb::BlockLocation>> locs;
+    {
+      std::lock_guard l(reg_mu_);
+      for (size_t i = 0; i < fbk.blocks.size(); ++i) {
+        const BlockInfo& b = fbk.blocks[i];
+        std::vector<std::string> addrs;
+        if (b.id != 0)
+          for (const LocatedReplica& rep : blockds_->Locate(b.id, b.version, host))
+            addrs.push_back(rep.address);
+        locs.push_back(BuildLocation(fbb, fbk.first_index + i, b.id, b.version, b.length, addrs));
+      }
+    }
+    fb::Attr wa = ToWire(attr);
+    fbb.Finish(fb::CreateGetBlocksReply(fbb, &wa, fbb.CreateVector(locs)));
+    resp.Reply(fbb);
+  });
+
+  s.Handle<fb::WriteBlockRequest>(M(fb::MetaMethod::WriteBlock), [this](Request&& req, Responder&& resp) {
+    const auto* r = req.As<fb::WriteBlockRequest>();
+    std::string host = ClientHost(r->caller(), req);
+    uint64_t session = r->caller() ? r->caller()->session() : 0;
+    if (r->index() > UINT32_MAX)
+      return resp.Fail(Status(StatusCode::FileTooBig, "block index beyond 2^32"));
+    uint32_t index = static_cast<uint32_t>(r->index());
+    Attr attr;
+    BlockInfo existing;
+    {
+      std::shared_lock l(ns_mu_);
+      Result<Attr> a = ns_->GetAttr(r->ino());
+      if (!a.ok()) return resp.Fail(a.status());
+      attr = *a;
+      if (!S_ISREG(attr.mode))
+        return resp.Fail(Status(StatusCode::Invalid, fmt::format("inode {} is not a regular file", r->ino())));
+      Result<FileBlocks> b = ns_->GetBlocks(r->ino(), index, 1);
+      if (!b.ok()) return resp.Fail(b.status());
+      if (!b->blocks.empty()) existing = b->blocks[0];
+    }
+    uint32_t block_size = attr.block_size;
+    uint32_t lease_ms = static_cast<uint32_t>(sessions_.lease_ms());
+
+    if (existing.id == 0) {
+      // A new block: placement first, so that a cluster without room fails
+      // before anything is logged.
+      std::vector<std::string> addrs;
+      {
+        std::lock_guard l(reg_mu_);
+        int rep = attr.replication ? attr.replication : static_cast<int>(settings_.default_blk_rep);
+        Result<std::vector<BlockdId>> t = blockds_->ChooseTargets(rep, host, {}, *rng_);
+        if (!t.ok()) return resp.Fail(t.status().Annotate(fmt::format("allocate block {} of inode {}", index, r->ino())));
+        for (BlockdId id : *t) addrs.push_back(blockds_->registry().Find(id)->address);
+      }
+      BlockId id = NextBlockId();
+      Commit(records::AddBlock(r->ino(), index, id, NowNs()), &resp,
+             [addrs, block_size, lease_ms, index, id](const ApplyResult&, Responder& out) {
+               flatbuffers::FlatBufferBuilder fbb(256);
+               auto loc = BuildLocation(fbb, index, id, 1, 0, addrs);
+               fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, true, lease_ms));
+               out.Reply(fbb);
+             });
+      return;
+    }
+
+    // An existing block: this client takes its write lock and moves it to a
+    // new version; the replicas holding the current version get the writes.
+    BlockLock held;
+    int64_t now_ms = NowMs();
+    if (sessions_.FindLock(existing.id, &held, now_ms) && held.session == session && session != 0) {
+      // Same writer again before committing: keep its version and replicas.
+      Status st = sessions_.LockBlock(existing.id, held, now_ms);
+      if (!st.ok()) return resp.Fail(st);
+      flatbuffers::FlatBufferBuilder fbb(256);
+      auto loc = BuildLocation(fbb, index, existing.id, held.new_version, existing.length, held.replicas);
+      fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, false, lease_ms));
+      return resp.Reply(fbb);
+    }
+    std::vector<std::string> addrs;
+    {
+      std::lock_guard l(reg_mu_);
+      for (const LocatedReplica& rep : blockds_->Locate(existing.id, existing.version, host))
+        addrs.push_back(rep.address);
+    }
+    if (addrs.empty())
+      return resp.Fail(Status(StatusCode::Io,
+                              fmt::format("block {} of inode {} has no live replica at version {}",
+                                          existing.id, r->ino(), existing.version)));
+    BlockLock lock;
+    lock.session = session;
+    lock.inode = r->ino();
+    lock.old_version = existing.version;
+    lock.new_version = existing.version + 1;
+    lock.replicas = addrs;
+    Status st = sessions_.LockBlock(existing.id, lock, now_ms);
+    if (!st.ok()) return resp.Fail(st);
+    Commit(records::BumpBlockVersion(r->ino(), index, existing.id, lock.new_version, NowNs()), &resp,
+           [addrs, block_size, lease_ms, index, existing, lock](const ApplyResult&, Responder& out) {
+             flatbuffers::FlatBufferBuilder fbb(256);
+             auto loc = BuildLocation(fbb, index, existing.id, lock.new_version, existing.length, addrs);
+             fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, false, lease_ms));
+             out.Reply(fbb);
+           });
+  });
+
+  s.Handle<fb::CommitBlockRequest>(M(fb::MetaMethod::CommitBlock), [this](Request&& req, Responder&& resp) {
+    const auto* r = req.As<fb::CommitBlockRequest>();
+    if (r->index() > UINT32_MAX || r->version() > UINT32_MAX || r->length() > UINT32_MAX)
+      return resp.Fail(Status(StatusCode::Invalid, "block index, version or length out of range"));
+    uint64_t session = r->caller() ? r->caller()->session() : 0;
+    std::vector<std::string> acked;
+    if (r->replicas())
+      for (const auto* a : *r->replicas()) acked.push_back(a->str());
+    if (acked.empty())
+      return resp.Fail(Status(StatusCode::Io, fmt::format("commit of block {} with no replica", r->block_id())));
+    int64_t mtime = r->mtime_ns() ? r->mtime_ns() : NowNs();
+    BlockId block = r->block_id();
+    uint64_t version = r->version(), length = r->length();
+    Commit(records::CommitBlock(r->ino(), static_cast<uint32_t>(r->index()), block,
+                                static_cast<uint32_t>(version), static_cast<uint32_t>(length),
+                                r->file_size(), mtime),
+           &resp, [this, session, acked, block, version, length](const ApplyResult& res, Responder& out) {
+             sessions_.UnlockBlock(block, session);
+             {
+               // The acknowledged replicas are the block's replicas at this
+               // version; the blockds' own reports confirm it shortly.
+               std::lock_guard l(reg_mu_);
+               ReportedReplica rr{block, version, length};
+               for (const std::string& addr : acked) {
+                 BlockdId id = BlockdAt(blockds_->registry(), addr);
+                 if (id == kNoBlockd) continue;
+                 const BlockdInfo* b = blockds_->registry().Find(id);
+                 Result<ReportOutcome> o = blockds_->IncrementalReport(b->uuid, {&rr, 1}, {}, {});
+                 if (!o.ok()) log_.Warn("metad: commit of block {}: replica {}: {}", block, addr, o.status().ToString());
+               }
+             }
+             flatbuffers::FlatBufferBuilder fbb(128);
+             fb::Attr wa = ToWire(res.attr);
+             fbb.Finish(fb::CreateCommitBlockReply(fbb, &wa));
+             out.Reply(fbb);
+           });
+  });
+
+  s.Handle<fb::ReportBadReplicaRequest>(
+      M(fb::MetaMethod::ReportBadReplica), [this](Request&& req, Responder&& resp) {
+        const auto* r = req.As<fb::ReportBadReplicaRequest>();
+        {
+          std::lock_guard l(reg_mu_);
+          BlockdId id = BlockdAt(blockds_->registry(), Str(r->replica()));
+          if (id != kNoBlockd) {
+            ReportedReplica rr{r->block_id(), r->version(), 0};
+            const BlockdInfo* b = blockds_->registry().Find(id);
+            (void)blockds_->IncrementalReport(b->uuid, {}, {}, {&rr, 1});
+          }
+        }
+        log_.Warn("metad: client {} reports bad replica block={} version={} replica={} reason={}",
+                  req.peer, r->block_id(), r->version(), Str(r->replica()), Str(r->reason()));
+        ReplyEmpty(resp);
+      });
+
+  s.Handle<fb::SetGoalRequest>(M(fb::MetaMethod::SetGoal), [this](Request&& req, Responder&& resp) {
+    const auto* r = req.As<fb::SetGoalRequest>();
+    if (r->replication() < 1 || r->replication() > 16)
+      return resp.Fail(Status(StatusCode::Invalid, fmt::format("replication {} not in 1..16", r->replication())));
+    if (r->recursive())
+      return resp.Fail(Status(StatusCode::NotSupported, "recursive setrep is not implemented yet"));
+    records::SetAttrArgs a;
+    a.inode = r->ino();
+    a.fields = fb::SetAttrField::Replication;
+    a.replication = static_cast<uint8_t>(r->replication());
+    Commit(records::SetAttr(a, CredFrom(r->caller()), NowNs()), &resp,
+           [](const ApplyResult&, Responder& out) {
+             flatbuffers::FlatBufferBuilder fbb(32);
+             fbb.Finish(fb::CreateSetGoalReply(fbb, 1));
+             out.Reply(fbb);
+           });
+  });
+}
+
+}  // namespace opendfs::metad

@@ -1,0 +1,223 @@
+#include "metad/server/meta_server.h"
+
+#include <time.h>
+
+#include "metad/namespace/records.h"
+#include "metad/store/recovery.h"
+
+namespace opendfs::metad {
+
+MetaServer::MetaServer(const MetadSettings& settings, Logger& log)
+    : settings_(settings),
+      log_(log),
+      sessions_(settings.session_timeout_s * 1000),
+      start_ns_(0) {}
+
+MetaServer::~MetaServer() { Stop(); }
+
+int64_t MetaServer::NowNs() const {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t MetaServer::NowMs() const {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+Result<std::unique_ptr<MetaServer>> MetaServer::Open(const MetadSettings& settings,
+                                                     Logger& log) {
+  std::unique_ptr<MetaServer> s(new MetaServer(settings, log));
+  ODFS_ASSIGN_OR_RETURN(s->topology_, Topology::Parse(settings.topology));
+  ODFS_ASSIGN_OR_RETURN(s->editlog_, store::RocksEditLog::Open(settings.editlog_dir));
+  ODFS_ASSIGN_OR_RETURN(s->images_,
+                        store::RocksFsImageStore::Open(settings.fsimage_dir, {}, log));
+  ODFS_RETURN_IF_ERROR(s->Recover());
+
+  BlockdManagerOptions bopts;
+  bopts.registry.dn_timeout_ms = settings.dn_timeout_s * 1000;
+  bopts.registry.heartbeat_interval_s = 3;
+  // A blockd needs room for at least one block of the default size.
+  bopts.placement.reserve_bytes = settings.default_blk_sz;
+  s->blockds_ = std::make_unique<BlockdManager>(&s->topology_, s.get(), bopts);
+  s->rng_ = std::make_unique<SplitMix64>(static_cast<uint64_t>(s->NowNs()));
+  return s;
+}
+
+Status MetaServer::Recover() {
+  ns_ = std::make_unique<Namespace>();
+  store::RecoveryHooks hooks;
+  hooks.load_image = [this](ImageSource& source) -> Status {
+    if (images_->current_covered_index() == 0) return Status::Ok();  // fresh
+    IndexingSource indexing(source, block_index_);
+    ODFS_ASSIGN_OR_RETURN(ns_, Namespace::Load(indexing));
+    return Status::Ok();
+  };
+  hooks.apply_record = [this](uint64_t index, std::string_view record) -> Status {
+    ApplyResult r = ns_->ApplyBytes(record);
+    block_index_.Update(r);
+    // A record whose operation failed deterministically the first time fails
+    // the same way now; only an unreadable record stops recovery.
+    if (!r.status.ok() && r.status.code() == StatusCode::Invalid &&
+        records::VerifyRecord(record) == nullptr)
+      return Status(StatusCode::Internal,
+                    fmt::format("editlog record {} in {} is not a valid EditRecord", index,
+                                settings_.editlog_dir));
+    return Status::Ok();
+  };
+  ODFS_ASSIGN_OR_RETURN(store::RecoveryResult rec,
+                        store::Recover(*images_, *editlog_, hooks, log_));
+  applied_index_ = rec.last_applied_index;
+  next_inode_ = ns_->max_inode_id() + 1;
+  next_block_ = ns_->max_block_id() + 1;
+  log_.Info("metad: recovered image_index={} replayed={} applied_index={} inodes={}",
+            rec.image_covered_index, rec.replayed_records, rec.last_applied_index,
+            ns_->inode_count());
+
+  checkpointer_ = std::make_unique<store::Checkpointer>(
+      *images_, *editlog_, static_cast<uint64_t>(settings_.checkpoint_num),
+      rec.image_covered_index,
+      [this](ImageSink& sink) {
+        std::shared_lock lock(ns_mu_);
+        return ns_->Save(sink);
+      },
+      log_);
+
+  store::GroupCommitterHooks ch;
+  ch.apply = [this](uint64_t index, std::string_view record) -> Status {
+    std::unique_lock lock(ns_mu_);
+    last_apply_ = ns_->ApplyBytes(record);
+    block_index_.Update(last_apply_);
+    applied_index_ = index;
+    return last_apply_.status;
+  };
+  ch.after_batch = [this](uint64_t last_index) {
+    Status s = checkpointer_->MaybeCheckpoint(last_index);
+    if (!s.ok()) log_.Error("metad: checkpoint at index {} failed: {}", last_index, s.ToString());
+  };
+  store::GroupCommitterOptions co;
+  co.queue_records_max = static_cast<size_t>(settings_.max_tqueue_len) * 8;
+  committer_ = std::make_unique<store::GroupCommitter>(*editlog_, ch, co, log_);
+  return Status::Ok();
+}
+
+Status MetaServer::Start() {
+  ServerOptions cli;
+  cli.bind = settings_.bind_for_cli;
+  cli.workers = static_cast<int>(settings_.workers);
+  cli.max_connections = static_cast<size_t>(settings_.connections);
+  cli.max_queue_len = static_cast<size_t>(settings_.max_tqueue_len);
+  cli.recv_buff_len = settings_.recv_buff_len;
+  cli.send_buff_len = settings_.send_buff_len;
+  cli.name = "metad-cli";
+  cli_server_ = std::make_unique<Server>(cli, log_);
+  RegisterClientHandlers();
+  RegisterBlockHandlers();
+
+  ServerOptions dn = cli;
+  dn.bind = settings_.bind_for_dn;
+  dn.workers = 1;
+  dn.name = "metad-dn";
+  dn.limits.max_payload_len = 64u << 20;  // full block reports
+  dn_server_ = std::make_unique<Server>(dn, log_);
+  RegisterBlockdHandlers();
+
+  ODFS_RETURN_IF_ERROR(cli_server_->Start());
+  ODFS_RETURN_IF_ERROR(dn_server_->Start());
+  tick_thread_ = std::thread([this] { TickLoop(); });
+  log_.Info("metad: serving clients={} blockds={} editlog={} fsimage={}",
+            cli_server_->bound().ToString(), dn_server_->bound().ToString(),
+            settings_.editlog_dir, settings_.fsimage_dir);
+  return Status::Ok();
+}
+
+void MetaServer::Stop() {
+  {
+    std::lock_guard lock(tick_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  tick_cv_.notify_all();
+  if (tick_thread_.joinable()) tick_thread_.join();
+  if (cli_server_) cli_server_->Stop();
+  if (dn_server_) dn_server_->Stop();
+  if (committer_) committer_->Shutdown();
+}
+
+void MetaServer::Commit(std::string record, Responder* responder, AppliedFn on_applied) {
+  auto resp = std::make_shared<Responder>(std::move(*responder));
+  Status s = committer_->Submit(
+      std::move(record), [this, resp, on_applied = std::move(on_applied)](const store::Committed& c) {
+        if (c.index == 0) {  // never reached the log
+          resp->Fail(c.status);
+          return;
+        }
+        // Runs on the committer thread right after apply, before the next
+        // record: last_apply_ is this record's result.
+        const ApplyResult& r = last_apply_;
+        AfterApply(r);
+        if (!r.status.ok()) {
+          resp->Fail(r.status);
+          return;
+        }
+        on_applied(r, *resp);
+      });
+  if (!s.ok()) resp->Fail(s);
+}
+
+void MetaServer::AfterApply(const ApplyResult& r) {
+  if (r.freed_blocks.empty()) return;
+  std::lock_guard lock(reg_mu_);
+  for (BlockId b : r.freed_blocks) blockds_->InvalidateBlock(b);
+}
+
+std::optional<uint64_t> MetaServer::CommittedVersion(BlockId block) const {
+  // Called with reg_mu_ held (lock order: reg_mu_ then ns_mu_).
+  BlockLock lock;
+  if (sessions_.FindLock(block, &lock, NowMs())) return lock.old_version;
+  std::shared_lock l(ns_mu_);
+  std::optional<uint32_t> v = block_index_.Version(block);
+  if (!v) return std::nullopt;
+  return *v;
+}
+
+void MetaServer::PurgeIfOrphan(InodeId inode) {
+  {
+    std::shared_lock l(ns_mu_);
+    Result<Attr> a = ns_->GetAttr(inode);
+    if (!a.ok() || a->nlink != 0) return;
+  }
+  Status s = committer_->Submit(records::Purge(inode), [this, inode](const store::Committed& c) {
+    if (c.index != 0 && last_apply_.status.ok()) {
+      AfterApply(last_apply_);
+      log_.Debug("metad: purged orphan inode={}", inode);
+    }
+  });
+  if (!s.ok()) log_.Warn("metad: purge of orphan inode={} not queued: {}", inode, s.ToString());
+}
+
+void MetaServer::TickLoop() {
+  std::unique_lock lock(tick_mu_);
+  while (!stopping_) {
+    tick_cv_.wait_for(lock, std::chrono::milliseconds(500));
+    if (stopping_) break;
+    lock.unlock();
+    int64_t now = NowMs();
+    {
+      std::lock_guard rl(reg_mu_);
+      TickOutcome t = blockds_->Tick(now);
+      for (BlockdId id : t.died) {
+        const BlockdInfo* b = blockds_->registry().Find(id);
+        log_.Warn("metad: blockd {} ({}) declared dead after {} s without heartbeat; {} blocks "
+                  "lost a replica",
+                  id, b ? b->address : "?", settings_.dn_timeout_s, t.lost_replica.size());
+      }
+    }
+    for (InodeId inode : sessions_.Expire(now)) PurgeIfOrphan(inode);
+    lock.lock();
+  }
+}
+
+}  // namespace opendfs::metad

@@ -1,0 +1,124 @@
+// MetaServer: one opendfs-metad — the namespace, its editlog and fsimage, the
+// blockd registry, client sessions, and the two RPC servers (clients on
+// bind_for_cli, blockds on bind_for_dn).
+//
+// Happy path of a mutation (DESIGN §3): a client handler (loop thread) checks
+// the request, builds one deterministic editlog record (fresh ids, the time,
+// the caller) and submits it to the GroupCommitter; the committer's thread
+// makes a batch of records durable with one RocksDB sync, applies each to the
+// namespace and calls its completion, which replies. Reads are answered on the
+// loop thread under a shared lock. Today one metad commits alone; the Paxos
+// issue replaces the committer's single-node commit with a replicated one.
+//
+// Failure modes: a disk error in the editlog fails the committer: every later
+// mutation fails with that Status (restart to recover); bad requests get the
+// errno-exact Status the namespace returns; blockds and clients that vanish
+// are cleaned up by leases (Tick).
+//
+// Lock order: reg_mu_ before ns_mu_; never take reg_mu_ while holding ns_mu_
+// (the committer's apply holds ns_mu_ only; registry updates happen in the
+// completion, after apply released it). Sessions has its own lock, taken last.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+
+#include "libnet/log.h"
+#include "libnet/server.h"
+#include "libnet/status.h"
+#include "meta_generated.h"
+#include "metad/namespace/namespace.h"
+#include "metad/registry/blockd_manager.h"
+#include "metad/registry/random_source.h"
+#include "metad/registry/topology.h"
+#include "metad/server/block_index.h"
+#include "metad/server/sessions.h"
+#include "metad/server/settings.h"
+#include "metad/store/checkpointer.h"
+#include "metad/store/group_committer.h"
+#include "metad/store/rocks_edit_log.h"
+#include "metad/store/rocks_fs_image_store.h"
+
+namespace opendfs::metad {
+
+class MetaServer : public BlockCatalog {
+ public:
+  // Opens the stores and recovers the namespace (newest fsimage + editlog).
+  static Result<std::unique_ptr<MetaServer>> Open(const MetadSettings& settings, Logger& log);
+  ~MetaServer() override;
+
+  // Binds both servers and starts the tick thread.
+  Status Start();
+  void Stop();
+
+  Endpoint client_endpoint() const { return cli_server_->bound(); }
+  Endpoint blockd_endpoint() const { return dn_server_->bound(); }
+
+  // BlockCatalog: the committed version of a block, or nullopt.
+  std::optional<uint64_t> CommittedVersion(BlockId block) const override;
+
+ private:
+  MetaServer(const MetadSettings& settings, Logger& log);
+  Status Recover();
+
+  // ---- plumbing (meta_server.cc) ----
+  // Submits a record; `reply` runs on the committer thread with the apply
+  // result (namespace lock released) or with the failure.
+  using AppliedFn = std::function<void(const ApplyResult&, Responder&)>;
+  void Commit(std::string record, Responder* responder, AppliedFn on_applied);
+  // After apply: registry follow-ups (deleting freed blocks).
+  void AfterApply(const ApplyResult& result);
+  void TickLoop();
+  void PurgeIfOrphan(InodeId inode);
+  int64_t NowNs() const;
+  int64_t NowMs() const;  // monotonic
+  InodeId NextInodeId() { return next_inode_.fetch_add(1); }
+  BlockId NextBlockId() { return next_block_.fetch_add(1); }
+
+  // ---- client handlers (client_handlers.cc, block_handlers.cc) ----
+  void RegisterClientHandlers();
+  void RegisterBlockHandlers();
+  void RegisterBlockdHandlers();  // blockd_handlers.cc
+
+  const MetadSettings settings_;
+  Logger& log_;
+
+  std::unique_ptr<store::RocksEditLog> editlog_;
+  std::unique_ptr<store::RocksFsImageStore> images_;
+  std::unique_ptr<store::Checkpointer> checkpointer_;
+  std::unique_ptr<store::GroupCommitter> committer_;
+
+  mutable std::shared_mutex ns_mu_;
+  std::unique_ptr<Namespace> ns_;  // GUARDED_BY(ns_mu_)
+  BlockIndex block_index_;         // GUARDED_BY(ns_mu_)
+  // The result of the record just applied; committer thread only.
+  ApplyResult last_apply_;
+  std::atomic<uint64_t> applied_index_{0};
+
+  std::atomic<InodeId> next_inode_{2};
+  std::atomic<BlockId> next_block_{1};
+
+  Topology topology_;
+  mutable std::mutex reg_mu_;
+  std::unique_ptr<BlockdManager> blockds_;  // GUARDED_BY(reg_mu_)
+  std::unique_ptr<RandomSource> rng_;       // GUARDED_BY(reg_mu_)
+
+  Sessions sessions_;
+
+  std::unique_ptr<Server> cli_server_;
+  std::unique_ptr<Server> dn_server_;
+
+  std::mutex tick_mu_;
+  std::condition_variable tick_cv_;
+  bool stopping_ = false;  // GUARDED_BY(tick_mu_)
+  std::thread tick_thread_;
+  const int64_t start_ns_;
+};
+
+}  // namespace opendfs::metad

@@ -1,0 +1,87 @@
+// Sessions: the metad's soft state about clients — mount sessions with a
+// lease, the files each holds open, and block write locks.
+//
+// Happy path: Hello opens a session (lease = session_timeout); KeepAlive
+// renews it; Open/Create add a handle for (session, inode); Release drops it.
+// A file unlinked while some handle holds it stays (keep_orphan) and is purged
+// when its last handle goes. A client about to overwrite a block takes its
+// write lock (one writer per block at a time); CommitBlock or lease expiry
+// frees it.
+//
+// Failure modes: a lock held by another live session is LockHeld; an unknown
+// or expired session is SessionExpired. Expire(now) drops sessions whose lease
+// ran out and returns the inodes that lost their last handle, so the caller
+// can purge orphans.
+//
+// None of this is in the editlog: after a metad restart clients re-open
+// (DESIGN §5 close-to-open). Thread-safe: one internal mutex, never held while
+// calling out.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "libnet/status.h"
+
+namespace opendfs::metad {
+
+struct BlockLock {
+  uint64_t session = 0;
+  uint64_t inode = 0;
+  uint32_t old_version = 0;  // version the overwrite started from
+  uint32_t new_version = 0;
+  std::vector<std::string> replicas;  // given to the writer
+  int64_t expires_ms = 0;
+};
+
+class Sessions {
+ public:
+  explicit Sessions(int64_t lease_ms) : lease_ms_(lease_ms) {}
+
+  uint64_t Open(std::string host, int64_t now_ms);
+  Status KeepAlive(uint64_t session, int64_t now_ms);
+
+  // A new handle on `inode` for `session` (0 = a one-shot CLI call: the
+  // handle lives until Release or until the metad restarts).
+  uint64_t AddHandle(uint64_t session, uint64_t inode);
+  // Drops the handle; true when `inode` has no handle left.
+  bool ReleaseHandle(uint64_t handle, uint64_t inode);
+  bool IsOpen(uint64_t inode) const;
+
+  // Takes (or renews, for the same session) the write lock of `block`.
+  Status LockBlock(uint64_t block, const BlockLock& lock, int64_t now_ms);
+  // The lock of `block` if one is held and not expired.
+  bool FindLock(uint64_t block, BlockLock* out, int64_t now_ms) const;
+  void UnlockBlock(uint64_t block, uint64_t session);
+
+  // Drops expired sessions (their handles and locks) and expired locks.
+  // Returns inodes that lost their last handle.
+  std::vector<uint64_t> Expire(int64_t now_ms);
+
+  size_t session_count() const;
+  int64_t lease_ms() const { return lease_ms_; }
+
+ private:
+  struct Session {
+    std::string host;
+    int64_t expires_ms = 0;
+  };
+  struct Handle {
+    uint64_t session = 0;
+    uint64_t inode = 0;
+  };
+
+  const int64_t lease_ms_;
+  mutable std::mutex mu_;
+  uint64_t next_session_ = 1;                          // GUARDED_BY(mu_)
+  uint64_t next_handle_ = 1;                           // GUARDED_BY(mu_)
+  std::unordered_map<uint64_t, Session> sessions_;     // GUARDED_BY(mu_)
+  std::unordered_map<uint64_t, Handle> handles_;       // GUARDED_BY(mu_)
+  std::unordered_map<uint64_t, uint32_t> open_count_;  // inode -> handles
+  std::unordered_map<uint64_t, BlockLock> locks_;      // block -> lock
+};
+
+}  // namespace opendfs::metad
