@@ -65,6 +65,11 @@ int64_t FileWriter::mtime_ns() const {
   return mtime_ns_;
 }
 
+std::optional<fb::Attr> FileWriter::committed_attr() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return committed_;
+}
+
 Status FileWriter::Fail(Status s) {
   if (error_.ok()) {
     log_.Error("file-writer: ino={} block={} write failed: {}", ino_,
@@ -244,6 +249,7 @@ Status FileWriter::FinishBlock(const Cred& c) {
              ino_, a.block_id, a.version, a.length, attr.size(),
              fmt::join(a.replicas, ","));
   if (cache_) cache_->Invalidate(ino_);
+  committed_ = attr;
   session_.reset();
   index_.reset();
   return Status::Ok();

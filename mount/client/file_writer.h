@@ -76,6 +76,8 @@ class FileWriter {
   std::optional<uint64_t> DirtyBlock() const;
   // mtime of the last write, 0 before any.
   int64_t mtime_ns() const;
+  // The attributes metad returned for the last commit, if any.
+  std::optional<fb::Attr> committed_attr() const;
   uint64_t block_size() const { return block_size_; }
 
  private:
@@ -117,6 +119,7 @@ class FileWriter {
   uint64_t size_ = 0;                  // GUARDED_BY(mu_)
   int64_t mtime_ns_ = 0;               // GUARDED_BY(mu_)
   Status error_;                       // GUARDED_BY(mu_): sticky failure
+  std::optional<fb::Attr> committed_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace opendfs::client

@@ -157,9 +157,14 @@ Result<Reply> MetaClient::InvokeRaw(fb::MetaMethod method, Retry retry,
 }
 
 Status MetaClient::Hello() {
+  std::string host = options_.host;
+  if (host.empty()) {
+    char name[256] = {};
+    if (gethostname(name, sizeof(name) - 1) == 0) host = name;
+  }
   auto r = Invoke<fb::HelloReply>(
       fb::MetaMethod::Hello, Retry::kIdempotent, [&](fbs::FlatBufferBuilder& b) {
-        return fb::CreateHelloRequestDirect(b, options_.host.c_str(),
+        return fb::CreateHelloRequestDirect(b, host.c_str(),
                                             options_.mountpoint.c_str(),
                                             static_cast<uint32_t>(getpid()),
                                             options_.version.c_str())

@@ -53,7 +53,9 @@ struct MetaClientOptions {
   std::chrono::milliseconds deadline{60000};      // all attempts of one call
   std::chrono::milliseconds backoff_min{50};
   std::chrono::milliseconds backoff_max{2000};
-  std::string host;        // Caller.host and Hello.host
+  // Caller.host, for nearest-replica ordering; empty lets metad use the
+  // connection's address (what blockd addresses are compared with).
+  std::string host;
   std::string mountpoint;  // Hello.mountpoint ("" for the CLI)
   std::string version = "opendfs-client/0.1";
 };

@@ -1,0 +1,133 @@
+// Fs: the state of one opendfs-mount and the body of every FUSE operation.
+//
+// Happy path: main() builds an Fs, hands it to fuse_session_new as userdata,
+// mounts, daemonizes, then Attach()es the network clients and runs the
+// multi-threaded loop; every handler in fuse_ops.cc fetches the Fs with
+// fuse_req_userdata() (never a global) and calls the method of the same
+// name, which talks to metad / blockds and replies.
+//
+// Lock order (outer first; no lock is held while calling metad or blockds
+// except a FileWriter's own mutex, which serialises one inode's writes):
+//   1. FileWriter::mu_        (per inode, held across block RPCs)
+//   2. DirHandle::mu          (per open directory)
+//   3. InodeTable::mu_, LocationCache::mu_  (leaf locks, short)
+//
+// Failure modes: every failed call replies with ToErrno(status) (libnet);
+// failures that are not plain filesystem answers (transport, EIO, internal)
+// are logged with the operation and inode.
+#pragma once
+
+#include <fuse_lowlevel.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "libnet/client.h"
+#include "libnet/log.h"
+#include "mount/client/block_client.h"
+#include "mount/client/file_reader.h"
+#include "mount/client/location_cache.h"
+#include "mount/client/meta_client.h"
+#include "mount/fuse/inode_table.h"
+#include "mount/fuse/mount_options.h"
+
+namespace opendfs::mountfs {
+
+// The network side, created after daemonizing (threads do not survive fork).
+struct Services {
+  std::unique_ptr<Client> rpc;
+  std::unique_ptr<client::MetaClient> meta;
+  std::unique_ptr<client::BlockClient> blocks;
+};
+
+class Fs {
+ public:
+  Fs(const MountOptions& options, Logger& log);
+  ~Fs();
+
+  void Attach(Services services);
+  // Flushes writers still open (unmount with open files) and stops the
+  // session; called once the loop ended.
+  void Shutdown();
+
+  // FUSE operations (see fuse_lowlevel_ops); each replies exactly once.
+  void Init(fuse_conn_info* conn);
+  void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+  void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets);
+  void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+               fuse_file_info* fi);
+  void ReadLink(fuse_req_t req, fuse_ino_t ino);
+  void Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+             dev_t rdev);
+  void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
+  void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void Symlink(fuse_req_t req, const char* target, fuse_ino_t parent,
+               const char* name);
+  void Rename(fuse_req_t req, fuse_ino_t parent, const char* name,
+              fuse_ino_t newparent, const char* newname, unsigned flags);
+  void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+            const char* newname);
+  void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+              fuse_file_info* fi);
+  void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+            fuse_file_info* fi);
+  void Write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size,
+             off_t off, fuse_file_info* fi);
+  void Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
+  void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+                 off_t length, fuse_file_info* fi);
+  void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+               fuse_file_info* fi, bool plus);
+  void ReleaseDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void StatFs(fuse_req_t req, fuse_ino_t ino);
+  void SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name,
+                const char* value, size_t size, int flags);
+  void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
+  void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+  void RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name);
+  void Access(fuse_req_t req, fuse_ino_t ino, int mask);
+
+  InodeTable& inodes() { return inodes_; }
+
+  struct OpenFile;   // fs_file.cc: one open file handle (fi->fh)
+  struct DirHandle;  // fs_dir.cc: one open directory (fi->fh)
+
+ private:
+  client::Cred CredOf(fuse_req_t req) const;
+  // Replies with the errno of `s`, logging it when it is not a plain
+  // filesystem answer.
+  void ReplyError(fuse_req_t req, const char* op, uint64_t ino, const Status& s);
+  // Replies an entry (and counts the lookup).
+  void ReplyEntry(fuse_req_t req, const fb::Attr& a);
+  void FillEntry(const fb::Attr& a, fuse_entry_param* e) const;
+  // The attributes the kernel should see: metad's, with the size and mtime
+  // of uncommitted writes of this mount.
+  fb::Attr WithLocalWrites(const fb::Attr& a) const;
+  std::shared_ptr<client::FileWriter> MakeWriter(uint64_t ino, const fb::Attr& a);
+  // Common part of open and create.
+  Status SetUpHandle(uint64_t ino, const client::Cred& cred,
+                     const client::OpenResult& o, fuse_file_info* fi,
+                     bool created);
+
+  const MountOptions& options_;
+  Logger& log_;
+  Services services_;
+  client::MetaClient* meta_ = nullptr;
+  client::BlockClient* blocks_ = nullptr;
+  client::LocationCache locations_;
+  std::unique_ptr<client::FileReader> reader_;
+  InodeTable inodes_;
+};
+
+// Attr -> struct stat as the kernel wants it.
+void ToStat(const fb::Attr& a, struct stat* st);
+
+}  // namespace opendfs::mountfs

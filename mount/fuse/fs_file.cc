@@ -1,0 +1,179 @@
+// File handles: open/create set up an OpenFile (metad handle + the inode's
+// shared FileWriter when writable); read goes through FileReader, write
+// through the FileWriter; flush/fsync/release commit; release also returns
+// the metad handle. Close-to-open: open drops the inode's cached block
+// locations and keeps the kernel page cache only when (mtime, size) are what
+// this mount last saw.
+#include <fcntl.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "mount/fuse/fs.h"
+
+namespace opendfs::mountfs {
+
+struct Fs::OpenFile {
+  uint64_t ino = 0;
+  uint64_t handle = 0;  // metad's
+  client::Cred cred;    // of the opener: reads and writes use it
+  uint64_t block_size = 0;
+  bool writable = false;
+  std::shared_ptr<client::FileWriter> writer;
+};
+
+namespace {
+
+Fs::OpenFile* Handle(fuse_file_info* fi) {
+  return reinterpret_cast<Fs::OpenFile*>(fi->fh);
+}
+
+}  // namespace
+
+std::shared_ptr<client::FileWriter> Fs::MakeWriter(uint64_t ino, const fb::Attr& a) {
+  client::FileWriterOptions wo;
+  uint64_t bs = a.block_size() ? a.block_size() : 64u << 20;
+  return std::make_shared<client::FileWriter>(*meta_, *blocks_, &locations_, log_, wo,
+                                              ino, bs, a.size());
+}
+
+Status Fs::SetUpHandle(uint64_t ino, const client::Cred& cred,
+                       const client::OpenResult& o, fuse_file_info* fi,
+                       bool created) {
+  if ((o.attr.mode() & S_IFMT) != S_IFREG) {
+    return Status(StatusCode::Invalid, "open of a non-regular file");
+  }
+  locations_.Invalidate(ino);
+  auto of = std::make_unique<OpenFile>();
+  of->ino = ino;
+  of->handle = o.handle;
+  of->cred = cred;
+  of->block_size = o.attr.block_size();
+  of->writable = (fi->flags & O_ACCMODE) != O_RDONLY;
+  bool had_writer = inodes_.Writer(ino) != nullptr;
+  of->writer = inodes_.Open(ino, of->writable, [&] { return MakeWriter(ino, o.attr); });
+  bool same = inodes_.SameContent(ino, o.attr.mtime_ns(), o.attr.size());
+  // Our own uncommitted writes are in the page cache: keep it then too.
+  fi->keep_cache = !created && (same || had_writer);
+  fi->fh = reinterpret_cast<uint64_t>(of.release());
+  return Status::Ok();
+}
+
+void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  client::Cred cred = CredOf(req);
+  Result<client::OpenResult> o = meta_->Open(cred, ino, static_cast<uint32_t>(fi->flags));
+  if (!o.ok()) return ReplyError(req, "open", ino, o.status());
+  Status s = SetUpHandle(ino, cred, *o, fi, false);
+  if (!s.ok()) {
+    (void)meta_->Release(cred, ino, o->handle);
+    return ReplyError(req, "open", ino, s);
+  }
+  if (fuse_reply_open(req, fi) != 0) {
+    // Interrupted: the kernel will never release this handle.
+    OpenFile* of = Handle(fi);
+    inodes_.Close(ino, of->writable);
+    (void)meta_->Release(cred, ino, of->handle);
+    delete of;
+  }
+}
+
+void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+                fuse_file_info* fi) {
+  client::Cred cred = CredOf(req);
+  Result<client::OpenResult> o =
+      meta_->Create(cred, parent, name, mode, 0, static_cast<uint32_t>(fi->flags),
+                    static_cast<uint32_t>(options_.client.blk_sz),
+                    options_.client.blk_rep);
+  if (!o.ok()) return ReplyError(req, "create", parent, o.status());
+  uint64_t ino = o->attr.ino();
+  Status s = SetUpHandle(ino, cred, *o, fi, true);
+  if (!s.ok()) {
+    (void)meta_->Release(cred, ino, o->handle);
+    return ReplyError(req, "create", parent, s);
+  }
+  fuse_entry_param e;
+  FillEntry(o->attr, &e);
+  inodes_.Ref(ino);
+  if (fuse_reply_create(req, &e, fi) != 0) {
+    OpenFile* of = Handle(fi);
+    inodes_.Forget(ino, 1);
+    inodes_.Close(ino, of->writable);
+    (void)meta_->Release(cred, ino, of->handle);
+    delete of;
+  }
+}
+
+void Fs::Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+              fuse_file_info* fi) {
+  OpenFile* of = Handle(fi);
+  uint64_t offset = static_cast<uint64_t>(off);
+  // Uncommitted writes of this inode are not readable from blockds yet.
+  if (auto w = inodes_.Writer(ino)) {
+    std::optional<uint64_t> dirty = w->DirtyBlock();
+    uint64_t bs = w->block_size();
+    if (dirty && offset < (*dirty + 1) * bs && *dirty * bs < offset + size) {
+      Status s = w->Flush(of->cred);
+      if (!s.ok()) return ReplyError(req, "read(flush)", ino, s);
+    }
+  }
+  thread_local std::vector<uint8_t> buf;
+  if (buf.size() < size) buf.resize(size);
+  Result<size_t> n = reader_->Read(of->cred, ino, of->block_size, offset, size, buf.data());
+  if (!n.ok()) return ReplyError(req, "read", ino, n.status());
+  fuse_reply_buf(req, reinterpret_cast<const char*>(buf.data()), *n);
+}
+
+void Fs::Write(fuse_req_t req, fuse_ino_t ino, const char* data, size_t size,
+               off_t off, fuse_file_info* fi) {
+  OpenFile* of = Handle(fi);
+  if (!of->writer) {
+    fuse_reply_err(req, EBADF);
+    return;
+  }
+  Status s = of->writer->Write(of->cred, of->handle, static_cast<uint64_t>(off), data, size);
+  if (!s.ok()) return ReplyError(req, "write", ino, s);
+  fuse_reply_write(req, size);
+}
+
+void Fs::Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  OpenFile* of = Handle(fi);
+  if (of->writer) {
+    Status s = of->writer->Flush(of->cred);
+    if (!s.ok()) return ReplyError(req, "flush", ino, s);
+    if (auto a = of->writer->committed_attr())
+      inodes_.RecordContent(ino, a->mtime_ns(), a->size());
+  }
+  fuse_reply_err(req, 0);
+}
+
+void Fs::Fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) {
+  // Every commit is synced on all live replicas, so fsync = flush.
+  Flush(req, ino, fi);
+}
+
+void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  std::unique_ptr<OpenFile> of(Handle(fi));
+  if (of->writer) {
+    Status s = of->writer->Flush(of->cred);
+    if (!s.ok()) {
+      log_.Error("mount: release ino={} lost unflushed data: {}", ino, s.ToString());
+    } else if (auto a = of->writer->committed_attr()) {
+      inodes_.RecordContent(ino, a->mtime_ns(), a->size());
+    }
+    of->writer.reset();
+  }
+  inodes_.Close(ino, of->writable);
+  Status s = meta_->Release(of->cred, ino, of->handle);
+  if (!s.ok()) {
+    log_.Warn("mount: release ino={} handle={} failed: {}", ino, of->handle, s.ToString());
+  }
+  fuse_reply_err(req, 0);
+}
+
+void Fs::Fallocate(fuse_req_t req, fuse_ino_t, int, off_t, off_t, fuse_file_info*) {
+  // Space cannot be reserved on blockds ahead of writing, so no mode can be
+  // honoured; glibc's posix_fallocate then falls back to writing zeros.
+  fuse_reply_err(req, EOPNOTSUPP);
+}
+
+}  // namespace opendfs::mountfs

@@ -1,0 +1,108 @@
+// FUSE init (capabilities), statfs, extended attributes and access.
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "mount/fuse/fs.h"
+
+namespace opendfs::mountfs {
+
+namespace {
+
+// File capabilities are not supported (setting one fails with EOPNOTSUPP),
+// so the kernel's getxattr of it before every write is answered locally.
+constexpr const char* kCapabilityXattr = "security.capability";
+
+void ReplySized(fuse_req_t req, const std::string& data, size_t size) {
+  if (size == 0) {
+    fuse_reply_xattr(req, data.size());
+  } else if (size < data.size()) {
+    fuse_reply_err(req, ERANGE);
+  } else {
+    fuse_reply_buf(req, data.data(), data.size());
+  }
+}
+
+}  // namespace
+
+void Fs::Init(fuse_conn_info* conn) {
+  conn->max_write = 1u << 20;
+  conn->max_background = 64;
+  conn->congestion_threshold = 48;
+  if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+  if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
+  // Writes go through the FileWriter synchronously: no kernel write-back
+  // cache, which would defer writes past close and break close-to-open.
+  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  log_.Info("mount: fuse init proto={}.{} max_write={} max_readahead={}",
+            conn->proto_major, conn->proto_minor, conn->max_write,
+            conn->max_readahead);
+}
+
+void Fs::StatFs(fuse_req_t req, fuse_ino_t ino) {
+  Result<client::StatFsInfo> s = meta_->StatFs(CredOf(req));
+  if (!s.ok()) return ReplyError(req, "statfs", ino, s.status());
+  struct statvfs v = {};
+  const unsigned long frsize = 4096;
+  v.f_bsize = s->block_size ? s->block_size : frsize;
+  v.f_frsize = frsize;
+  v.f_blocks = s->capacity_bytes / frsize;
+  v.f_bfree = s->free_bytes / frsize;
+  v.f_bavail = v.f_bfree;
+  // Inodes are not a fixed pool: report used plus a large free count.
+  v.f_files = s->inodes + (1ull << 32);
+  v.f_ffree = 1ull << 32;
+  v.f_favail = v.f_ffree;
+  v.f_namemax = s->name_max ? s->name_max : 255;
+  fuse_reply_statfs(req, &v);
+}
+
+void Fs::SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name,
+                  const char* value, size_t size, int flags) {
+  if (std::strcmp(name, kCapabilityXattr) == 0) {
+    fuse_reply_err(req, EOPNOTSUPP);
+    return;
+  }
+  Status s = meta_->SetXattr(CredOf(req), ino, name, std::string_view(value, size),
+                             static_cast<uint32_t>(flags));
+  if (!s.ok()) return ReplyError(req, "setxattr", ino, s);
+  fuse_reply_err(req, 0);
+}
+
+void Fs::GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  if (std::strcmp(name, kCapabilityXattr) == 0) {
+    fuse_reply_err(req, ENODATA);
+    return;
+  }
+  Result<std::string> v = meta_->GetXattr(CredOf(req), ino, name);
+  if (!v.ok()) return ReplyError(req, "getxattr", ino, v.status());
+  ReplySized(req, *v, size);
+}
+
+void Fs::ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  Result<std::vector<std::string>> names = meta_->ListXattr(CredOf(req), ino);
+  if (!names.ok()) return ReplyError(req, "listxattr", ino, names.status());
+  std::string out;
+  for (const std::string& n : *names) {
+    out += n;
+    out += '\0';
+  }
+  ReplySized(req, out, size);
+}
+
+void Fs::RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  Status s = meta_->RemoveXattr(CredOf(req), ino, name);
+  if (!s.ok()) return ReplyError(req, "removexattr", ino, s);
+  fuse_reply_err(req, 0);
+}
+
+void Fs::Access(fuse_req_t req, fuse_ino_t ino, int mask) {
+  Status s = meta_->Access(CredOf(req), ino, static_cast<uint32_t>(mask));
+  if (!s.ok()) return ReplyError(req, "access", ino, s);
+  fuse_reply_err(req, 0);
+}
+
+}  // namespace opendfs::mountfs
