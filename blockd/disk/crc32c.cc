@@ -30,17 +30,24 @@ uint32_t MultModP(uint32_t a, uint32_t b) {
   return p;
 }
 
-// x^(n * 2^k) modulo the polynomial.
-uint32_t X2nModP(uint64_t n, unsigned k) {
-  // x2n[k] = x^(2^k); start at x^1 and square.
-  uint32_t power = uint32_t{1} << 30;  // x^1
-  for (unsigned i = 0; i < k; ++i) power = MultModP(power, power);
-  uint32_t p = uint32_t{1} << 31;  // x^0
-  while (n) {
-    if (n & 1) p = MultModP(power, p);
-    n >>= 1;
-    power = MultModP(power, power);
+// power[k] = x^(2^k) modulo the polynomial, k = 0..63.
+struct X2nTable {
+  uint32_t power[64];
+  X2nTable() {
+    uint32_t p = uint32_t{1} << 30;  // x^1
+    for (auto& entry : power) {
+      entry = p;
+      p = MultModP(p, p);
+    }
   }
+};
+
+// x^(8 * n) modulo the polynomial.
+uint32_t X8nModP(uint64_t n) {
+  static const X2nTable table;
+  uint32_t p = uint32_t{1} << 31;  // x^0
+  for (unsigned k = 3; n != 0; n >>= 1, ++k)
+    if (n & 1) p = MultModP(table.power[k & 63], p);
   return p;
 }
 
@@ -58,8 +65,14 @@ uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t length) {
   return ~state;
 }
 
+uint32_t Crc32cShiftFactor(uint64_t length_b) { return X8nModP(length_b); }
+
+uint32_t Crc32cCombineWithFactor(uint32_t crc_a, uint32_t crc_b, uint32_t factor) {
+  return MultModP(factor, crc_a) ^ crc_b;
+}
+
 uint32_t Crc32cCombine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b) {
-  return MultModP(X2nModP(length_b, 3), crc_a) ^ crc_b;
+  return MultModP(X8nModP(length_b), crc_a) ^ crc_b;
 }
 
 uint32_t Crc32cByteLoop(const void* data, size_t length) {

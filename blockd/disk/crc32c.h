@@ -31,6 +31,12 @@ inline uint32_t Crc32c(std::string_view data) {
 // and length_b = |B|. O(log length_b).
 uint32_t Crc32cCombine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b);
 
+// The same in two steps, for combining many pieces of one length (the chunks
+// of a block): factor = Crc32cShiftFactor(length_b) once, then
+// Crc32cCombineWithFactor(crc_a, crc_b, factor) per piece, one multiplication.
+uint32_t Crc32cShiftFactor(uint64_t length_b);
+uint32_t Crc32cCombineWithFactor(uint32_t crc_a, uint32_t crc_b, uint32_t factor);
+
 // Reference implementation: one bit at a time. Slow on purpose.
 uint32_t Crc32cByteLoop(const void* data, size_t length);
 

@@ -49,5 +49,14 @@ TEST(Crc32c, CombineEqualsWhole) {
   }
 }
 
+TEST(Crc32c, CombineWithPrecomputedFactor) {
+  std::string data = testing::PatternData(4 * 65536, 12);
+  const uint32_t factor = Crc32cShiftFactor(65536);
+  uint32_t crc = 0;
+  for (size_t at = 0; at < data.size(); at += 65536)
+    crc = Crc32cCombineWithFactor(crc, Crc32c(data.data() + at, 65536), factor);
+  EXPECT_EQ(crc, Crc32c(data));
+}
+
 }  // namespace
 }  // namespace opendfs::disk
