@@ -20,6 +20,12 @@ bool Node::LeaseHeldForOthers(int64_t now_ms) const {
   return now_ms < last_leader_contact_ms_ + config_.lease_timeout_ms;
 }
 
+void Node::NeedSnapshot(NodeId peer) {
+  for (const SnapshotNeeded& n : snapshots_needed_)
+    if (n.peer == peer) return;  // one per Ready is enough
+  snapshots_needed_.push_back(SnapshotNeeded{peer, snapshot_index_});
+}
+
 void Node::OnPrepare(NodeId from, const Prepare& p, int64_t now_ms) {
   ObserveBallot(p.ballot);
   if (p.ballot < promised_ || (p.ballot == promised_ && p.ballot.node_id != from)) {
@@ -29,8 +35,8 @@ void Node::OnPrepare(NodeId from, const Prepare& p, int64_t now_ms) {
   if (p.from_slot <= snapshot_index_) {
     // The candidate lacks chosen values we no longer hold as log entries; it
     // could not recover those slots, so it must install our snapshot first.
-    Send(from, Reject{p.ballot, promised_, RejectReason::kSnapshotNeeded});
-    snapshots_needed_.push_back(SnapshotNeeded{from, snapshot_index_});
+    Send(from, Reject{p.ballot, promised_, RejectReason::kSnapshotNeeded, snapshot_index_});
+    NeedSnapshot(from);
     return;
   }
   if (p.ballot > promised_) {
@@ -67,9 +73,15 @@ void Node::OnAccept(NodeId from, const Accept& a, int64_t now_ms) {
   }
   FollowLeader(from, a.ballot, now_ms);
   Accepted reply{a.ballot, {}};
+  bool trimmed = false;
   for (const LogEntry& e : a.entries) {
     PAXOS_CHECK(e.ballot == a.ballot);
-    if (e.slot <= snapshot_index_) continue;  // cannot vouch for it any more
+    if (e.slot <= snapshot_index_) {
+      // Chosen here long ago, but we no longer hold the value to vouch for
+      // it. The leader is behind our snapshot; tell it (see OnReject).
+      trimmed = true;
+      continue;
+    }
     if (e.slot <= commit_index_) {
       // Already chosen here. Acknowledge only what we truly hold: a stale
       // leader may re-propose a different (never choosable) value.
@@ -81,6 +93,10 @@ void Node::OnAccept(NodeId from, const Accept& a, int64_t now_ms) {
     reply.slots.push_back(e.slot);
   }
   if (!reply.slots.empty()) Send(from, std::move(reply));
+  if (trimmed) {
+    Send(from, Reject{a.ballot, promised_, RejectReason::kSnapshotNeeded, snapshot_index_});
+    NeedSnapshot(from);
+  }
   NoteLeaderCommit(a.ballot, a.commit_index);
   AdvanceFollowerCommit();
   MaybeRequestCatchup(now_ms);

@@ -83,8 +83,15 @@ void Node::OnReject(NodeId /*from*/, const Reject& r, int64_t now_ms) {
   ObserveBallot(r.promised);
   if (role_ == Role::kFollower || r.ballot != promised_) return;
   // Preempted ("Paxos Made Moderately Complex" §3): someone promised a higher
-  // ballot. Lease and snapshot rejections just wait for the retry.
+  // ballot. A lease rejection just waits for the retry.
   if (r.reason == RejectReason::kHigherBallot && r.promised > promised_)
+    BecomeFollower(now_ms, kNoNode);
+  // A leader whose open slots an acceptor has already trimmed as chosen
+  // cannot recover their values from logs: it steps down, the acceptor's
+  // driver ships it a snapshot, and a node that is up to date leads. (A
+  // candidate in that position simply cannot gather this promise.)
+  if (r.reason == RejectReason::kSnapshotNeeded && role_ == Role::kLeader &&
+      r.snapshot_index > commit_index_)
     BecomeFollower(now_ms, kNoNode);
 }
 

@@ -55,9 +55,7 @@ void Node::MaybeRequestCatchup(int64_t now_ms) {
 void Node::OnCatchupRequest(NodeId from, const CatchupRequest& r) {
   if (r.from_slot == 0 || r.to_slot < r.from_slot) return;  // malformed
   if (r.from_slot <= snapshot_index_) {
-    for (const SnapshotNeeded& n : snapshots_needed_)
-      if (n.peer == from) return;  // one per Ready is enough
-    snapshots_needed_.push_back(SnapshotNeeded{from, snapshot_index_});
+    NeedSnapshot(from);
     return;
   }
   const Slot to = std::min({r.to_slot, commit_index_,

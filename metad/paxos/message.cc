@@ -41,7 +41,8 @@ struct Describer {
   std::string operator()(const Reject& r) const {
     static const char* kReasons[] = {"higher_ballot", "lease_held", "snapshot_needed"};
     return "Reject b=" + B(r.ballot) + " promised=" + B(r.promised) +
-           " reason=" + kReasons[static_cast<int>(r.reason)];
+           " reason=" + kReasons[static_cast<int>(r.reason)] +
+           (r.snapshot_index ? " snapshot=" + std::to_string(r.snapshot_index) : "");
   }
   std::string operator()(const Heartbeat& h) const {
     return "Heartbeat b=" + B(h.ballot) + " commit=" + std::to_string(h.commit_index) +

@@ -47,13 +47,14 @@ struct Accepted {
 enum class RejectReason : uint8_t {
   kHigherBallot,    // promised > message ballot
   kLeaseHeld,       // acceptor still promises its current leader (lease)
-  kSnapshotNeeded,  // candidate's from_slot is below the acceptor's snapshot
+  kSnapshotNeeded,  // the sender needs slots the acceptor has trimmed
 };
 
 struct Reject {
   Ballot ballot;    // the ballot of the message being rejected
   Ballot promised;  // the acceptor's promised ballot
   RejectReason reason = RejectReason::kHigherBallot;
+  Slot snapshot_index = 0;  // the acceptor's, with kSnapshotNeeded
 };
 
 struct Heartbeat {

@@ -105,6 +105,7 @@ class Node {
   void OnPrepare(NodeId from, const Prepare& p, int64_t now_ms);
   void OnAccept(NodeId from, const Accept& a, int64_t now_ms);
   void FollowLeader(NodeId from, const Ballot& b, int64_t now_ms);
+  void NeedSnapshot(NodeId peer);
 
   // replication.cc: phase 2 on the leader ("Paxos Made Simple" §2.2, §3)
   void ProposeAt(Slot slot, Value value);

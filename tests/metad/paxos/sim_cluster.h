@@ -1,0 +1,71 @@
+// The seeded Paxos simulator: the real core (one Node per replica) driven by a
+// simulated network, disk and clock, all decided by one seed, so a failing
+// run replays exactly.
+//
+// Faults injected during the chaos phase: message loss, duplication,
+// reordering and delay (sometimes long), partitions that heal, pauses (a
+// frozen process whose messages wait for it), crash and restart of any replica (a crash loses the Ready being handled if it had not
+// been synced, and possibly the messages of a synced one), log compaction with
+// snapshot shipping, and clock jumps within the lease bound of config.h (half
+// of them adversarial: leaders jump back, followers forward).
+// Then every fault stops, every replica restarts, and the cluster must elect
+// a leader and commit a probe value within a bounded simulated time.
+//
+// Checked after every step: agreement (no two replicas commit different
+// values for a slot), applied sequences are prefixes of one canonical
+// sequence, and at most one replica holds a valid lease at any instant. At the
+// end: every value a client saw acknowledged is applied everywhere, and all
+// applied states are identical.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace opendfs::paxos::testing {
+
+struct SimOptions {
+  int nodes = 3;
+  int64_t chaos_ms = 3000;           // faults on
+  int64_t liveness_bound_ms = 6000;  // after healing: leader + probe commit + all applied
+  bool crashes = true;
+  bool partitions = true;
+  bool lossy_network = true;
+  bool clock_jumps = true;
+  bool compaction = true;
+  bool verbose = false;  // print every event (for replaying one seed)
+};
+
+struct SimStats {
+  uint64_t messages = 0;
+  uint64_t leaders_elected = 0;
+  uint64_t crashes = 0;
+  uint64_t snapshots_installed = 0;
+  uint64_t proposals = 0;
+  uint64_t acked = 0;
+  uint64_t final_commit = 0;
+  int64_t heal_to_quiet_ms = 0;  // simulated time from healing to all applied
+
+  void Add(const SimStats& o) {
+    messages += o.messages;
+    leaders_elected += o.leaders_elected;
+    crashes += o.crashes;
+    snapshots_installed += o.snapshots_installed;
+    proposals += o.proposals;
+    acked += o.acked;
+    final_commit += o.final_commit;
+    if (o.heal_to_quiet_ms > heal_to_quiet_ms) heal_to_quiet_ms = o.heal_to_quiet_ms;
+  }
+};
+
+struct SimResult {
+  bool ok = true;
+  std::string error;  // what broke, at which simulated time
+  SimStats stats;
+};
+
+SimResult RunSimulation(uint64_t seed, const SimOptions& options);
+
+// For the abort handler: the seed currently running (0 when none).
+uint64_t CurrentSimSeed();
+
+}  // namespace opendfs::paxos::testing
