@@ -134,26 +134,50 @@ void Connection::Connect(const sockaddr* addr, std::string peer_name,
 
 void Connection::StartReading() {
   want_read_ = true;
-  UpdateReading();
+  Resume();
 }
 
 void Connection::UpdateReading() {
-  if (closing_ || !want_read_) return;
-  bool over = options_.max_unsent_bytes != 0 && unsent_ > options_.max_unsent_bytes;
-  bool under = options_.max_unsent_bytes == 0 || unsent_ <= options_.max_unsent_bytes / 2;
-  if (reading_ && over) {
-    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
-    reading_ = false;
+  if (closing_ || !want_read_ || options_.max_unsent_bytes == 0) return;
+  if (!paused_ && unsent_ > options_.max_unsent_bytes) {
+    paused_ = true;
+    if (reading_) {
+      uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+      reading_ = false;
+    }
     log_.Debug("{}: pausing reads from {}: {} reply bytes unsent", component_,
                peer_, unsent_);
-  } else if (!reading_ && under) {
-    int r = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &OnAlloc, &OnRead);
-    if (r != 0) {
-      Close(UvStatus(r, "read from " + peer_));
-      return;
-    }
-    reading_ = true;
+  } else if (paused_ && unsent_ <= options_.max_unsent_bytes / 2) {
+    paused_ = false;
+    Resume();
   }
+}
+
+void Connection::Resume() {
+  if (draining_ || closing_ || !want_read_) return;
+  draining_ = true;
+  auto deliver = [this](Frame&& f) { return DeliverFrame(std::move(f)); };
+  while (!pending_input_.empty() && !paused_ && !closing_) {
+    std::vector<uint8_t> input;
+    input.swap(pending_input_);
+    size_t used = 0;
+    Status st = reader_.Feed(input.data(), input.size(), deliver, &used);
+    if (!st.ok()) {
+      log_.Warn("{}: closing connection from {}: {}", component_, peer_,
+                st.ToString());
+      Close(st);
+      break;
+    }
+    if (!closing_) pending_input_.assign(input.begin() + used, input.end());
+  }
+  draining_ = false;
+  if (closing_ || paused_ || reading_ || !pending_input_.empty()) return;
+  int r = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &OnAlloc, &OnRead);
+  if (r != 0) {
+    Close(UvStatus(r, "read from " + peer_));
+    return;
+  }
+  reading_ = true;
 }
 
 void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -170,7 +194,7 @@ void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
 
 bool Connection::DeliverFrame(Frame&& f) {
   owner_->OnFrame(this, std::move(f));
-  return !closing_;
+  return !closing_ && !paused_;
 }
 
 void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
@@ -188,13 +212,18 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     c->reader_.CommitDirect(static_cast<size_t>(nread), deliver);
     return;
   }
-  Status st = c->reader_.Feed(reinterpret_cast<const uint8_t*>(buf->base),
-                              static_cast<size_t>(nread), deliver);
+  const auto* data = reinterpret_cast<const uint8_t*>(buf->base);
+  size_t used = 0;
+  Status st = c->reader_.Feed(data, static_cast<size_t>(nread), deliver, &used);
   if (!st.ok()) {
     c->log_.Warn("{}: closing connection from {}: {}", c->component_, c->peer_,
                  st.ToString());
     c->Close(st);
+    return;
   }
+  // Paused mid-buffer: keep the rest until the peer reads its replies.
+  if (used < static_cast<size_t>(nread) && !c->closing_)
+    c->pending_input_.assign(data + used, data + nread);
 }
 
 void Connection::Send(OutFrame frame) {

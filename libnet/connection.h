@@ -15,7 +15,9 @@
 //
 // Back-pressure: with max_unsent_bytes > 0, reading pauses while more than
 // that many bytes of frames are queued or being written, and resumes below
-// half of it.
+// half of it. Pausing takes effect at the next frame boundary: frames already
+// read but not yet dispatched wait in pending_input_ (at most one staging
+// buffer, 64 KiB), so a peer pipelining requests cannot bypass the cap.
 //
 // All methods on the loop thread. The object deletes itself after Close()
 // once libuv has closed the handle; the owner must forget it in OnClose.
@@ -26,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <flatbuffers/flatbuffers.h>
 #include <uv.h>
@@ -107,6 +110,7 @@ class Connection {
   void Flush();
   void FrameDone(size_t bytes);
   void UpdateReading();
+  void Resume();
   void CloseHandle();
 
   LoopThread* loop_;
@@ -126,6 +130,9 @@ class Connection {
   bool sendfile_running_ = false;  // the pool owns the socket's write side
   DataSource sending_file_;
   size_t unsent_ = 0;
+  std::vector<uint8_t> pending_input_;  // read, not dispatched (paused)
+  bool paused_ = false;      // over max_unsent_bytes
+  bool draining_ = false;    // inside Resume()
   bool reading_ = false;     // uv_read_start active
   bool want_read_ = false;   // StartReading() was called
   bool closing_ = false;

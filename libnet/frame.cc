@@ -108,7 +108,10 @@ void FrameReader::CommitDirect(size_t n,
 }
 
 Status FrameReader::Feed(const uint8_t* data, size_t n,
-                         const std::function<bool(Frame&&)>& on_frame) {
+                         const std::function<bool(Frame&&)>& on_frame,
+                         size_t* consumed) {
+  const size_t total = n;
+  if (consumed) *consumed = 0;
   while (n > 0) {
     if (state_ == State::kHeader) {
       size_t take = std::min(n, kFrameHeaderSize - header_fill_);
@@ -118,7 +121,7 @@ Status FrameReader::Feed(const uint8_t* data, size_t n,
       n -= take;
       if (header_fill_ < kFrameHeaderSize) break;
       ODFS_RETURN_IF_ERROR(DecodeHeader(header_buf_, limits_, &frame_.header));
-      if (Advance() && !on_frame(std::move(frame_))) return Status::Ok();
+      if (Advance() && !on_frame(std::move(frame_))) break;
       continue;
     }
     Bytes& t = target();
@@ -127,8 +130,9 @@ Status FrameReader::Feed(const uint8_t* data, size_t n,
     body_fill_ += take;
     data += take;
     n -= take;
-    if (Advance() && !on_frame(std::move(frame_))) return Status::Ok();
+    if (Advance() && !on_frame(std::move(frame_))) break;
   }
+  if (consumed) *consumed = total - n;
   return Status::Ok();
 }
 

@@ -101,11 +101,14 @@ class FrameReader {
   // completes a frame.
   void CommitDirect(size_t n, const std::function<bool(Frame&&)>& on_frame);
 
-  // Consumes `n` staged bytes, calling on_frame for each complete frame; stops
-  // early (returning Ok) when on_frame returns false. A bad header returns its
-  // Status and the reader must not be used again.
+  // Consumes staged bytes, calling on_frame for each complete frame; stops
+  // early (returning Ok) right after a frame for which on_frame returns false.
+  // `*consumed` (if given) is how many of the `n` bytes were used; the caller
+  // keeps the rest for later. A bad header returns its Status and the reader
+  // must not be used again.
   Status Feed(const uint8_t* data, size_t n,
-              const std::function<bool(Frame&&)>& on_frame);
+              const std::function<bool(Frame&&)>& on_frame,
+              size_t* consumed = nullptr);
 
   // True when no partial frame is buffered.
   bool idle() const { return state_ == State::kHeader && header_fill_ == 0; }

@@ -128,6 +128,26 @@ TEST(FrameReader, ParsesFramesFedInRandomChunks) {
   }
 }
 
+TEST(FrameReader, StopsAtFrameBoundaryAndReportsConsumed) {
+  std::vector<uint8_t> stream;
+  for (int i = 0; i < 3; ++i) {
+    auto f = EncodeFrame(1, i, PingPayload("x"), {});
+    stream.insert(stream.end(), f.begin(), f.end());
+  }
+  const size_t one = stream.size() / 3;
+  FrameReader reader{FrameLimits{}};
+  int seen = 0;
+  size_t used = 0;
+  ASSERT_TRUE(reader.Feed(stream.data(), stream.size(),
+                          [&](Frame&&) { return ++seen < 1; }, &used).ok());
+  EXPECT_EQ(seen, 1);
+  EXPECT_EQ(used, one);
+  ASSERT_TRUE(reader.Feed(stream.data() + used, stream.size() - used,
+                          [&](Frame&&) { ++seen; return true; }, &used).ok());
+  EXPECT_EQ(seen, 3);
+  EXPECT_EQ(used, 2 * one);
+}
+
 TEST(FrameReader, BadHeaderIsAnError) {
   FrameReader reader{FrameLimits{}};
   std::vector<uint8_t> junk(kFrameHeaderSize, 0xAB);

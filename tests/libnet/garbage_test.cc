@@ -144,7 +144,7 @@ TEST(Garbage, FloodDoesNotHurtGoodClientsOrGrowMemory) {
   long rss_after = VmRssKb();
 
   // Let the server notice the last closes (bounded wait, not a timing check).
-  for (int i = 0; i < 200 && server.stats().connections > 1; ++i)
+  for (int i = 0; i < 600 && server.stats().connections > 1; ++i)
     std::this_thread::sleep_for(50ms);
   int good_before_stop = good.load();
   stop = true;
@@ -155,8 +155,10 @@ TEST(Garbage, FloodDoesNotHurtGoodClientsOrGrowMemory) {
   EXPECT_GT(server.stats().bad_frames, 1000u);
   EXPECT_LE(server.stats().connections, 1u);  // only the good client's
   ASSERT_GT(rss_before, 0);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine keeps freed memory
   EXPECT_LT(rss_after - rss_before, 64 * 1024)  // KiB: generous bound
       << "VmRSS grew from " << rss_before << " KiB to " << rss_after << " KiB";
+#endif
   std::printf("garbage flood: %d good pings, bad_frames=%llu, VmRSS %ld -> %ld KiB\n",
               good.load(), static_cast<unsigned long long>(server.stats().bad_frames),
               rss_before, rss_after);

@@ -1,7 +1,10 @@
 // Server + Client over loopback: round trips, concurrency, data trailers
 // (memory and sendfile), timeouts, refused/reset connections, back-pressure,
 // unknown methods, error replies and bind errors.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,6 +31,20 @@ constexpr uint16_t kEcho = 50;      // PingRequest -> PingReply, echoes data
 constexpr uint16_t kHold = 51;      // handler keeps the Responder
 constexpr uint16_t kFile = 52;      // replies with a file range
 constexpr uint16_t kFail = 53;      // replies NotLeader / NotFound
+constexpr uint16_t kBig = 54;       // replies with a 1 MiB trailer
+
+int RawConnect(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
 
 Result<Reply> Ping(Client& c, const Endpoint& ep, const std::string& text,
                    uint16_t type = kPingMethod, DataSource data = {},
@@ -77,6 +94,10 @@ class RpcTest : public ::testing::Test {
       else
         r.Fail(Status(StatusCode::NotFound, "/x: no such entry"));
     });
+    server_->Handle<fb::PingRequest>(kBig, [this](Request&&, Responder&& r) {
+      big_calls_++;
+      ReplyText(r, "big", DataSource(Bytes(1 << 20)));
+    });
     ASSERT_TRUE(server_->Start().ok());
     ep_ = server_->bound();
   }
@@ -103,6 +124,7 @@ class RpcTest : public ::testing::Test {
   std::condition_variable cv_;
   std::vector<Responder> held_;
   std::vector<Status> file_done_;
+  std::atomic<int> big_calls_{0};
   int file_fd_ = -1;
   uint64_t file_offset_ = 0, file_len_ = 0;
 };
@@ -328,6 +350,53 @@ TEST_F(RpcTest, ReplyFailingVerificationIsBadFrame) {
   auto r = client.CallRaw(ep_, kPingMethod, SharePayload(b), {}, 5000ms,
                           [](const uint8_t*, size_t) { return false; });
   EXPECT_EQ(r.status().code(), StatusCode::BadFrame) << r.status().ToString();
+}
+
+TEST_F(RpcTest, PeerThatDoesNotReadRepliesIsNotRead) {
+  ServerOptions o;
+  o.max_unsent_bytes = 1 << 20;
+  StartServer(o);
+  int fd = RawConnect(ep_.port);
+  ASSERT_GE(fd, 0);
+  // 300 requests for 1 MiB replies (300 MiB), never reading any reply.
+  flatbuffers::FlatBufferBuilder b;
+  b.Finish(fb::CreatePingRequest(b, b.CreateString("big")));
+  std::vector<uint8_t> frames;
+  for (int i = 0; i < 300; ++i) {
+    FrameHeader h;
+    h.type = kBig;
+    h.request_id = i + 1;
+    h.payload_len = b.GetSize();
+    uint8_t hdr[kFrameHeaderSize];
+    EncodeHeader(h, hdr);
+    frames.insert(frames.end(), hdr, hdr + kFrameHeaderSize);
+    frames.insert(frames.end(), b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+  }
+  ASSERT_EQ(send(fd, frames.data(), frames.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(frames.size()));
+  // Meanwhile other clients are served normally.
+  Client client({}, Logger::Quiet());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Ping(client, ep_, "other").ok());
+  std::this_thread::sleep_for(300ms);
+  // Kernel buffers absorb some MiB of replies; the rest must wait unread
+  // instead of piling up in server memory.
+  EXPECT_LT(big_calls_.load(), 100);
+  close(fd);
+}
+
+TEST_F(RpcTest, ConnectionsBeyondMaxAreClosed) {
+  ServerOptions o;
+  o.max_connections = 1;
+  StartServer(o);
+  Client client({}, Logger::Quiet());
+  ASSERT_TRUE(Ping(client, ep_, "first").ok());
+  int fd = RawConnect(ep_.port);
+  ASSERT_GE(fd, 0);
+  char c;
+  EXPECT_LE(recv(fd, &c, 1, 0), 0);  // closed by the server
+  close(fd);
+  EXPECT_EQ(server_->stats().rejected_connections, 1u);
+  EXPECT_TRUE(Ping(client, ep_, "still served").ok());
 }
 
 TEST_F(RpcTest, BindErrorIsClear) {
