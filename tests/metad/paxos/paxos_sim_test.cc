@@ -94,7 +94,7 @@ bool SingleSeed() {
 TEST(PaxosSim, ThreeReplicasUnderChaos) {
   SimOptions opt;
   opt.nodes = 3;
-  const uint64_t n = SeedCount(1500);
+  const uint64_t n = SeedCount(3000);
   SimStats s = RunSeeds(1, n, opt);
   if (SingleSeed() || HasFailure()) return;
   // The simulator must actually exercise what it claims to.
@@ -107,7 +107,7 @@ TEST(PaxosSim, ThreeReplicasUnderChaos) {
 TEST(PaxosSim, FiveReplicasUnderChaos) {
   SimOptions opt;
   opt.nodes = 5;
-  const uint64_t n = SeedCount(600);
+  const uint64_t n = SeedCount(1500);
   SimStats s = RunSeeds(1000001, n, opt);
   if (SingleSeed() || HasFailure()) return;
   EXPECT_GE(s.crashes, n);
@@ -126,7 +126,7 @@ TEST(PaxosSim, HealthyClusterElectsAndCommitsWithinBound) {
     opt.chaos_ms = 0;
     opt.liveness_bound_ms = 2000;
     opt.crashes = opt.partitions = opt.lossy_network = opt.clock_jumps = false;
-    SimStats s = RunSeeds(5000001 + static_cast<uint64_t>(nodes) * 100000, 300, opt);
+    SimStats s = RunSeeds(5000001 + static_cast<uint64_t>(nodes) * 100000, 500, opt);
     if (HasFailure()) return;
     if (!SingleSeed()) {
       EXPECT_LE(s.heal_to_quiet_ms, 2000);

@@ -181,6 +181,9 @@ class Sim {
   }
 
   // ---- the driver: persist, send, apply (ready.h contract) ----
+  // Crash points: before the sync (the Ready is lost), after the sync but
+  // before sending, and right after the whole Ready (replies are out, the
+  // next hard-state write has not happened).
   void HandleReady(Replica& r) {
     if (!r.node || !r.node->HasReady()) return;
     Ready rd = r.node->TakeReady();
@@ -204,6 +207,7 @@ class Sim {
     for (const SnapshotNeeded& s : rd.snapshots_needed) ShipSnapshot(r, s.peer);
     MaybeCompact(r);
     CheckLease();
+    if (crash_in_ready_den_ && rng_.OneIn(crash_in_ready_den_)) Crash(r, "right after a Ready");
   }
 
   void Apply(Replica& r, const LogEntry& e) {
