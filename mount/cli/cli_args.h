@@ -1,0 +1,47 @@
+// Command line of the `opendfs` tool:
+//
+//   opendfs [-c dfscli.conf | -n host:port[,host:port...]] COMMAND [ARGS]
+//
+// Commands: ls [PATH...], mkdir [-p] PATH..., put [-f] LOCAL REMOTE,
+// get REMOTE LOCAL, rm PATH..., rmr PATH..., mv SRC DST, stat PATH...,
+// df, du [-s] PATH..., setrep [-R] PATH N, cluster status [--json].
+// The seed's dfscli forms -ls, -mkdir, -put, -get, -rm, -rmr are the same
+// commands (any command works with a leading dash). Flags may come before or after the command's operands.
+//
+// The cluster is found from -c FILE (namenode_addr), else -n LIST, else the
+// OPENDFS_METADS environment variable (FindCluster).
+//
+// Failure modes: Invalid with a one-line reason (unknown command or flag,
+// wrong operand count, no cluster given).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libnet/status.h"
+#include "mount/client/client_config.h"
+
+namespace opendfs::cli {
+
+struct CliArgs {
+  std::string config_path;   // -c
+  std::string metads;        // -n
+  std::string command;       // canonical name: "ls", "cluster status", ...
+  std::vector<std::string> operands;
+  bool parents = false;      // mkdir -p
+  bool force = false;        // put -f
+  bool recursive = false;    // setrep -R
+  bool summary = false;      // du -s
+  bool json = false;         // cluster status --json
+  bool help = false;
+};
+
+Result<CliArgs> ParseCliArgs(const std::vector<std::string>& argv);
+
+// The client settings: -c's file, else -n, else `env_metads` (may be null).
+Result<client::ClientConfig> FindCluster(const CliArgs& args, const char* env_metads);
+
+std::string CliUsage();
+
+}  // namespace opendfs::cli

@@ -1,0 +1,88 @@
+// df and cluster status.
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "mount/cli/commands.h"
+#include "mount/cli/format.h"
+
+namespace opendfs::cli {
+
+int CmdDf(const CliArgs&, Ctx& c) {
+  auto s = c.meta.StatFs(c.cred);
+  if (!s.ok()) return c.Fail("df", "", s.status());
+  int pct = s->capacity_bytes
+                ? static_cast<int>((100 * s->used_bytes + s->capacity_bytes - 1) / s->capacity_bytes)
+                : 0;
+  std::printf("%-24s %10s %10s %10s %5s %10s\n", "Filesystem", "Size", "Used", "Avail", "Use%",
+              "Inodes");
+  std::printf("%-24s %10s %10s %10s %4d%% %10llu\n",
+              ("opendfs:" + c.meta.leader()).c_str(), HumanSize(s->capacity_bytes).c_str(),
+              HumanSize(s->used_bytes).c_str(), HumanSize(s->free_bytes).c_str(), pct,
+              static_cast<unsigned long long>(s->inodes));
+  return 0;
+}
+
+namespace {
+
+void PrintJson(const client::ClusterInfo& ci) {
+  std::string out = "{\"metads\":[";
+  for (size_t i = 0; i < ci.metads.size(); ++i) {
+    const auto& m = ci.metads[i];
+    out += fmt::format(
+        "{}{{\"address\":{},\"role\":{},\"ballot\":{},\"committed_index\":{},"
+        "\"applied_index\":{},\"is_leader\":{}}}",
+        i ? "," : "", JsonString(m.address), JsonString(m.role), JsonString(m.ballot),
+        m.committed_index, m.applied_index, m.is_leader ? "true" : "false");
+  }
+  out += "],\"blockds\":[";
+  for (size_t i = 0; i < ci.blockds.size(); ++i) {
+    const auto& b = ci.blockds[i];
+    out += fmt::format(
+        "{}{{\"address\":{},\"rack\":{},\"state\":{},\"capacity_bytes\":{},"
+        "\"used_bytes\":{},\"blocks\":{},\"last_heartbeat_ms\":{}}}",
+        i ? "," : "", JsonString(b.address), JsonString(b.rack), JsonString(b.state),
+        b.capacity_bytes, b.used_bytes, b.blocks, b.last_heartbeat_ms);
+  }
+  out += fmt::format("],\"files\":{},\"blocks\":{},\"under_replicated\":{}}}\n", ci.files,
+                     ci.blocks, ci.under_replicated);
+  std::fputs(out.c_str(), stdout);
+}
+
+void PrintText(const client::ClusterInfo& ci) {
+  std::printf("metads:\n  %-22s %-10s %-6s %12s %12s\n", "ADDRESS", "ROLE", "LEADER",
+              "COMMITTED", "APPLIED");
+  for (const auto& m : ci.metads) {
+    std::printf("  %-22s %-10s %-6s %12llu %12llu\n", m.address.c_str(), m.role.c_str(),
+                m.is_leader ? "yes" : "no", static_cast<unsigned long long>(m.committed_index),
+                static_cast<unsigned long long>(m.applied_index));
+  }
+  std::printf("blockds:\n  %-22s %-12s %-14s %10s %10s %10s %12s\n", "ADDRESS", "RACK",
+              "STATE", "CAPACITY", "USED", "BLOCKS", "HEARTBEAT");
+  for (const auto& b : ci.blockds) {
+    std::printf("  %-22s %-12s %-14s %10s %10s %10llu %10llums\n", b.address.c_str(),
+                b.rack.c_str(), b.state.c_str(), HumanSize(b.capacity_bytes).c_str(),
+                HumanSize(b.used_bytes).c_str(), static_cast<unsigned long long>(b.blocks),
+                static_cast<unsigned long long>(b.last_heartbeat_ms));
+  }
+  std::printf("files: %llu  blocks: %llu  under-replicated: %llu\n",
+              static_cast<unsigned long long>(ci.files), static_cast<unsigned long long>(ci.blocks),
+              static_cast<unsigned long long>(ci.under_replicated));
+}
+
+}  // namespace
+
+int CmdClusterStatus(const CliArgs& a, Ctx& c) {
+  auto ci = c.meta.ClusterStatus(c.cred);
+  if (!ci.ok()) return c.Fail("cluster status", "", ci.status());
+  if (a.json) {
+    PrintJson(*ci);
+  } else {
+    PrintText(*ci);
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace opendfs::cli
