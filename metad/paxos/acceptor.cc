@@ -71,11 +71,12 @@ void Node::OnAccept(NodeId from, const Accept& a, int64_t now_ms) {
     Send(from, Reject{a.ballot, promised_, RejectReason::kHigherBallot});
     return;
   }
+  for (const LogEntry& e : a.entries)
+    if (e.ballot != a.ballot || e.slot == 0) return;  // malformed: drop whole
   FollowLeader(from, a.ballot, now_ms);
   Accepted reply{a.ballot, {}};
   bool trimmed = false;
   for (const LogEntry& e : a.entries) {
-    PAXOS_CHECK(e.ballot == a.ballot);
     if (e.slot <= snapshot_index_) {
       // Chosen here long ago, but we no longer hold the value to vouch for
       // it. The leader is behind our snapshot; tell it (see OnReject).

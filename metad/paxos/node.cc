@@ -79,11 +79,12 @@ void Node::StoreEntry(const LogEntry& e) {
 void Node::ObserveBallot(const Ballot& b) { max_seen_round_ = std::max(max_seen_round_, b.round); }
 
 void Node::Step(const Message& m, int64_t now_ms) {
-  PAXOS_CHECK(m.to == config_.self_id);
-  PAXOS_CHECK(m.from != config_.self_id);
+  // Misrouted or forged envelopes come from the wire, not from a bug here:
+  // drop them rather than assert.
+  if (m.to != config_.self_id || m.from == config_.self_id) return;
   if (std::find(config_.members.begin(), config_.members.end(), m.from) ==
       config_.members.end())
-    return;  // not a member: ignore rather than trust
+    return;
   std::visit(
       [&](const auto& body) {
         using T = std::decay_t<decltype(body)>;
