@@ -211,6 +211,71 @@ TEST(PaxosScenario, TrimmedLogMeansSnapshotNeeded) {
   EXPECT_EQ(c.applied(3), c.applied(1));
 }
 
+TEST(PaxosScenario, LostAcceptsAreRetransmittedOnHeartbeat) {
+  TestCluster c(3);
+  c.Elect(1);
+  c.Propose(1, "a");
+  c.Deliver([](const Message& m) { return IsAccept(m); });  // all lost
+  EXPECT_EQ(c.node(1).commit_index(), 1u);
+  c.Heartbeat(1);
+  EXPECT_EQ(c.node(1).commit_index(), 2u);
+  c.Heartbeat(1);
+  EXPECT_EQ(Render(c.applied(2)), (Strings{"noop", "a"}));
+}
+
+TEST(PaxosScenario, CandidateBehindSnapshotsGetsOneThenWins) {
+  TestCluster c(3);
+  c.Elect(1);
+  c.Isolate(3);
+  for (int i = 0; i < 4; ++i) {
+    c.Propose(1, "v" + std::to_string(i));
+    c.Deliver();
+  }
+  c.Heartbeat(1);
+  ASSERT_EQ(c.node(2).applied_index(), 5u);
+  c.disk(2).SaveSnapshot(5, c.applied(2));
+  c.node(2).Compact(5);
+  c.Crash(1);
+  c.Heal();
+  c.Elect(3);  // from_slot 1 is below node 2's snapshot: refused
+  EXPECT_NE(c.node(3).role(), Role::kLeader);
+  ASSERT_FALSE(c.snapshots_needed(2).empty());
+  EXPECT_EQ(c.snapshots_needed(2)[0], (SnapshotNeeded{3, 5}));
+  ASSERT_TRUE(c.ShipSnapshot(2, 3));
+  c.Elect(3);
+  ASSERT_EQ(c.node(3).role(), Role::kLeader);
+  c.Heartbeat(3);
+  EXPECT_EQ(Render(c.applied(3)), (Strings{"noop", "v0", "v1", "v2", "v3", "noop"}));
+  EXPECT_EQ(c.applied(2), c.applied(3));
+}
+
+TEST(PaxosScenario, LeaderBehindAcceptorSnapshotStepsDown) {
+  TestCluster c(3);
+  c.Elect(1);
+  c.Isolate(3);
+  for (int i = 0; i < 4; ++i) {
+    c.Propose(1, "v" + std::to_string(i));
+    c.Deliver();
+  }
+  c.Heartbeat(1);
+  c.Crash(1);
+  c.Heal();
+  // Node 3 wins on node 2's promise, but its Accepts to node 2 are lost
+  // while node 2 checkpoints past the slots node 3 still has open.
+  c.Advance(1200, {3});
+  c.Deliver([](const Message& m) { return IsAccept(m); });
+  ASSERT_EQ(c.node(3).role(), Role::kLeader);
+  c.disk(2).SaveSnapshot(5, c.applied(2));
+  c.node(2).Compact(5);
+  ASSERT_LT(c.node(3).commit_index(), 5u);
+  c.Heartbeat(3);  // retransmitted Accepts hit the trimmed slots
+  EXPECT_NE(c.node(3).role(), Role::kLeader);
+  ASSERT_FALSE(c.snapshots_needed(2).empty());
+  ASSERT_TRUE(c.ShipSnapshot(2, 3));
+  EXPECT_EQ(c.node(3).commit_index(), 5u);
+  EXPECT_EQ(c.applied(3), c.applied(2));
+}
+
 TEST(PaxosScenario, RestartedAcceptorKeepsItsPromise) {
   TestCluster c(3);
   c.Elect(2);  // nodes 1 and 3 promise (1,2), persisted before replying
