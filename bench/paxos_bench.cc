@@ -5,12 +5,15 @@
 //
 //   ninja -C build bench/bench_paxos && ./build/bench/bench_paxos
 //
-// Baseline (2-core shared VM, g++ 12 -O2, 3 nodes, 256-byte values):
-//   BM_CommitPipelined/1      ~ 0.3 M slots/s   (one slot per round trip)
-//   BM_CommitPipelined/16     ~ 0.6 M slots/s
-//   BM_CommitPipelined/128    ~ 0.7 M slots/s   (Accepts batch many slots)
-//   BM_FollowerAccept8        ~ 2 M entries/s
-// (see the closing note of the paxos work for the figures of record)
+// Baseline (2-core shared VM under load ~13, g++ 12 -O2 -g, 3 nodes,
+// 256-byte values; items/s are per CPU second):
+//   BM_CommitPipelined/1      ~300 k slots/s   (one slot per round)
+//   BM_CommitPipelined/16     ~340 k slots/s
+//   BM_CommitPipelined/128    ~330 k slots/s   (Accepts carry many slots)
+//   BM_FollowerAccept8        ~1.0 M entries/s
+// i.e. ~3 us of core CPU per committed slot across all three nodes; the
+// driver's fsync per batch (milliseconds) dominates by three orders of
+// magnitude, which is why the driver batches many records into one value.
 #include <benchmark/benchmark.h>
 
 #include <deque>
