@@ -101,6 +101,7 @@ class BlockdProcessTest : public ::testing::Test {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
+    if (daemon_pid_ > 0 && ProcessAlive(daemon_pid_)) ::kill(daemon_pid_, SIGKILL);
   }
 
   std::string WriteConfig(bool daemon, const std::string& extra = "") {
@@ -170,7 +171,8 @@ class BlockdProcessTest : public ::testing::Test {
 
   testing::TempDir tmp_;
   uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  pid_t pid_ = -1;         // our child (foreground mode)
+  pid_t daemon_pid_ = -1;  // a daemonized blockd (not our child)
   uint64_t good_seed_ = 0;
 };
 
@@ -237,10 +239,11 @@ TEST_F(BlockdProcessTest, DaemonModeReturnsOnlyOnceListening) {
   std::string conf = WriteConfig(true);
   RunResult r = RunCommand(kBin + " -c " + conf);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  // "Returned 0" means serving: no polling needed.
-  EXPECT_TRUE(Good().ok());
   ASSERT_TRUE(testing::Exists(pid_file()));
   pid_t pid = static_cast<pid_t>(std::stol(testing::ReadFile(pid_file())));
+  daemon_pid_ = pid;
+  // "Returned 0" means serving: no polling needed.
+  EXPECT_TRUE(Good().ok());
   ASSERT_TRUE(ProcessAlive(pid));
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   for (int i = 0; i < 200 && ProcessAlive(pid); ++i)
@@ -265,8 +268,12 @@ TEST_F(BlockdProcessTest, BindFailureExitsOne) {
   std::string conf = other.Sub("datanode.conf");
   testing::WriteFile(conf, "Server server;\nserver.bind_for_cli = \"127.0.0.1:" +
                                std::to_string(port_) + "\";\nserver.data_dir = \"" +
-                               other.Sub("d") + "\";\nserver.daemon = ALLOW;\n");
+                               other.Sub("d") + "\";\nserver.daemon = ALLOW;\n" +
+                               "server.pid_file = \"" + other.Sub("p.pid") + "\";\n");
   RunResult r = RunCommand(kBin + " -c " + conf);
+  if (r.exit_code == 0) {  // must not happen; never leak the daemon
+    ::kill(static_cast<pid_t>(std::stol(testing::ReadFile(other.Sub("p.pid")))), SIGKILL);
+  }
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("bind"), std::string::npos) << r.output;
   EXPECT_EQ(TerminateAndWait(), 0);
