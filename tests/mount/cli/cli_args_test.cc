@@ -1,0 +1,84 @@
+#include "mount/cli/cli_args.h"
+
+#include <gtest/gtest.h>
+
+namespace opendfs::cli {
+namespace {
+
+const std::string kTestData = std::string(ODFS_SOURCE_ROOT) + "/tests/testdata/";
+using V = std::vector<std::string>;
+
+TEST(ParseCliArgs, CommandsOperandsAndFlags) {
+  auto a = ParseCliArgs({"-n", "h:1", "mkdir", "-p", "/a/b", "/c"});
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->metads, "h:1");
+  EXPECT_EQ(a->command, "mkdir");
+  EXPECT_TRUE(a->parents);
+  EXPECT_EQ(a->operands, (V{"/a/b", "/c"}));
+
+  auto s = ParseCliArgs({"setrep", "/x", "2", "-R"});
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->recursive);
+
+  auto c = ParseCliArgs({"cluster", "status", "--json"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->command, "cluster status");
+  EXPECT_TRUE(c->json);
+  EXPECT_TRUE(c->operands.empty());
+
+  auto p = ParseCliArgs({"put", "-f", "-", "/dst"});
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->force);
+  EXPECT_EQ(p->operands, (V{"-", "/dst"}));
+}
+
+TEST(ParseCliArgs, SeedDfscliForms) {
+  for (const char* cmd : {"ls", "mkdir", "put", "get", "rm", "rmr"}) {
+    V argv = {"-c", "x.conf", std::string("-") + cmd, "/a"};
+    if (std::string(cmd) == "put" || std::string(cmd) == "get") argv.push_back("/b");
+    auto a = ParseCliArgs(argv);
+    ASSERT_TRUE(a.ok()) << cmd << ": " << a.status().ToString();
+    EXPECT_EQ(a->command, cmd);
+    EXPECT_EQ(a->config_path, "x.conf");
+  }
+}
+
+TEST(ParseCliArgs, Errors) {
+  EXPECT_FALSE(ParseCliArgs({}).ok());
+  EXPECT_FALSE(ParseCliArgs({"frob"}).ok());
+  EXPECT_FALSE(ParseCliArgs({"cluster"}).ok());
+  EXPECT_FALSE(ParseCliArgs({"put", "/a"}).ok());           // needs two
+  EXPECT_FALSE(ParseCliArgs({"mv", "/a", "/b", "/c"}).ok());
+  EXPECT_FALSE(ParseCliArgs({"rm", "-p", "/a"}).ok());      // flag of another command
+  EXPECT_FALSE(ParseCliArgs({"ls", "--json"}).ok());
+  EXPECT_FALSE(ParseCliArgs({"-n"}).ok());
+  EXPECT_FALSE(ParseCliArgs({"-z", "ls"}).ok());
+  EXPECT_TRUE(ParseCliArgs({"--help"})->help);
+}
+
+TEST(FindCluster, ConfigThenFlagThenEnvironment) {
+  CliArgs a;
+  a.config_path = kTestData + "seed_dfscli.conf";
+  a.metads = "10.0.0.1:1";
+  auto c = FindCluster(a, "10.0.0.2:2");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->metads[0].ToString(), "127.0.0.1:8000");
+  EXPECT_EQ(c->blk_rep, 3);
+
+  a.config_path.clear();
+  c = FindCluster(a, "10.0.0.2:2");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->metads[0].ToString(), "10.0.0.1:1");
+
+  a.metads.clear();
+  c = FindCluster(a, "10.0.0.2:2,10.0.0.3:3");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->metads.size(), 2u);
+
+  EXPECT_FALSE(FindCluster(a, nullptr).ok());
+  EXPECT_FALSE(FindCluster(a, "").ok());
+  EXPECT_FALSE(FindCluster(a, "garbage").ok());
+}
+
+}  // namespace
+}  // namespace opendfs::cli
