@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include <fmt/ranges.h>
 
@@ -10,6 +11,18 @@
 namespace opendfs::client {
 
 namespace {
+
+constexpr size_t kZeroBytes = 1u << 20;
+
+// Shared zeros for filling holes inside a block.
+std::shared_ptr<const Bytes> ZeroPiece() {
+  static const std::shared_ptr<const Bytes> zeros = [] {
+    auto b = std::make_shared<Bytes>(kZeroBytes);
+    std::memset(b->data(), 0, kZeroBytes);
+    return std::shared_ptr<const Bytes>(std::move(b));
+  }();
+  return zeros;
+}
 
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -188,30 +201,19 @@ Status FileWriter::WaitInflight(size_t keep) {
   return first;
 }
 
-Status FileWriter::SendBuffered(const Cred& c, bool sync) {
-  if (buffer_.empty() && !sync) return Status::Ok();
-  if (buffer_.empty() && !session_) return Status::Ok();  // nothing to sync
-  ODFS_RETURN_IF_ERROR(EnsureSession(c));
+Status FileWriter::SendPiece(uint64_t offset, std::shared_ptr<const Bytes> data,
+                             size_t length, bool sync) {
   Session& s = *session_;
-  Piece piece;
-  if (!buffer_.empty()) {
-    piece = buffer_.Take();
-  } else {
-    ODFS_RETURN_IF_ERROR(WaitInflight(0));
-    if (s.synced) return Status::Ok();
-    piece.offset = s.max_end;  // sync-only: an empty write
-  }
-  size_t len = piece.data ? piece.data->size() : 0;
   bool first = !s.first_sent;
   bool wait_now = first || sync;
-  if (wait_now || OverlapsInflight(piece.offset, len)) {
+  if (wait_now || OverlapsInflight(offset, length)) {
     ODFS_RETURN_IF_ERROR(WaitInflight(0));
   }
   ODFS_RETURN_IF_ERROR(WaitInflight(options_.max_inflight_pieces - 1));
-  auto pending = blocks_.WritePiece(s.grant.block.block_id, s.grant.block.version,
-                                    s.live, piece.offset, piece.data, 0, len,
+  auto pending = blocks_.WritePiece(s.grant.block.block_id, s.grant.block.version, s.live,
+                                    offset, std::move(data), 0, length,
                                     /*create=*/first && s.grant.new_block, sync);
-  s.max_end = std::max<uint64_t>(s.max_end, piece.offset + len);
+  s.max_end = std::max<uint64_t>(s.max_end, offset + length);
   s.synced = false;
   if (wait_now) {
     pending->Wait();
@@ -222,6 +224,30 @@ Status FileWriter::SendBuffered(const Cred& c, bool sync) {
     s.inflight.push_back(std::move(pending));
   }
   return Status::Ok();
+}
+
+Status FileWriter::SendBuffered(const Cred& c, bool sync) {
+  if (buffer_.empty() && !sync) return Status::Ok();
+  if (buffer_.empty() && !session_) return Status::Ok();  // nothing to sync
+  ODFS_RETURN_IF_ERROR(EnsureSession(c));
+  Session& s = *session_;
+  uint64_t end = std::max<uint64_t>(s.grant.block.length, s.max_end);
+  if (buffer_.empty()) {
+    // Sync only: an empty write at the end makes every replica fdatasync.
+    ODFS_RETURN_IF_ERROR(WaitInflight(0));
+    if (s.synced) return Status::Ok();
+    return SendPiece(end, nullptr, 0, true);
+  }
+  Piece piece = buffer_.Take();
+  // blockd writes only up to a block's current end: fill a gap before the
+  // piece (a hole inside the block) with zeros.
+  while (end < piece.offset) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(piece.offset - end, kZeroBytes));
+    ODFS_RETURN_IF_ERROR(SendPiece(end, ZeroPiece(), n, false));
+    end += n;
+  }
+  size_t len = piece.data->size();
+  return SendPiece(piece.offset, std::move(piece.data), len, sync);
 }
 
 Status FileWriter::FinishBlock(const Cred& c) {

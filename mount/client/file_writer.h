@@ -13,7 +13,8 @@
 // moves to another block, the block becomes full, or on Flush(), the last
 // piece goes out with sync (or an empty sync-only piece), and CommitBlock
 // records the block's length, the replicas that acknowledged every piece and
-// the new file size.
+// the new file size. blockd writes only up to a block's current end, so a
+// gap before a piece (a hole inside a block) is first filled with zeros.
 //
 // Failure modes: a replica failing a piece is dropped for the rest of the
 // block (it is left out of the commit, so metad treats it as stale); when no
@@ -95,6 +96,8 @@ class FileWriter {
                    const uint8_t* data, size_t length);
   Status EnsureSession(const Cred& c);
   Status SendBuffered(const Cred& c, bool sync);
+  Status SendPiece(uint64_t offset, std::shared_ptr<const Bytes> data, size_t length,
+                   bool sync);
   Status FinishBlock(const Cred& c);
   // Drops the replicas that failed `p`; error when none is left.
   Status Settle(PendingPiece& p);

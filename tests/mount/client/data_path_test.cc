@@ -122,6 +122,24 @@ TEST_F(DataPathTest, SparseFileReadsZerosInHoles) {
   EXPECT_EQ(got.substr(2 * kBlock + 10), "tail");
 }
 
+TEST_F(DataPathTest, HoleInsideABlockIsFilledWithZeros) {
+  auto w = Writer(/*piece=*/16 * 1024);
+  ASSERT_TRUE(w->Write(cred_, 9, 0, "a", 1).ok());
+  ASSERT_TRUE(w->Flush(cred_).ok());
+  // Past the block's end, in the same session and in a later one.
+  ASSERT_TRUE(w->Write(cred_, 9, 100000, "b", 1).ok());
+  ASSERT_TRUE(w->Write(cred_, 9, 50000, "c", 1).ok());
+  ASSERT_TRUE(w->Write(cred_, 9, 200000, "d", 1).ok());
+  ASSERT_TRUE(w->Flush(cred_).ok());
+  std::string want(200001, '\0');
+  want[0] = 'a';
+  want[50000] = 'c';
+  want[100000] = 'b';
+  want[200000] = 'd';
+  EXPECT_EQ(ReadAll(0, 300000), want);
+  EXPECT_EQ(blockds_[2]->Data(metad_->commits()[0].block_id), want);
+}
+
 TEST_F(DataPathTest, FailingReplicaIsDroppedFromTheCommit) {
   blockds_[1]->fail_writes = true;
   std::string data = Random(200000, 3);

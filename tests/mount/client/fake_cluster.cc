@@ -58,6 +58,9 @@ FakeBlockd::FakeBlockd() : server_(StartServer()) {
         }
         Block& blk = it->second;
         if (r->version() < blk.version) return resp.Fail(Status(StatusCode::StaleVersion, "old"));
+        // Like the real blockd: no writes past the block's end (no holes).
+        if (r->offset() > blk.data.size())
+          return resp.Fail(Status(StatusCode::OutOfRange, "write past the end"));
         blk.version = r->version();
         size_t end = r->offset() + req.data.size();
         if (blk.data.size() < end) blk.data.resize(end, '\0');
