@@ -2,7 +2,7 @@
 // its local-disk baseline (pwrite/pread of the same kind of file, same sizes):
 //
 //   BM_BlockdWrite/sync:S      sequential 1 MiB WriteBlockData appends, MB/s
-//   BM_LocalPwrite/sync:S      1 MiB pwrite (+ fdatasync when S) to a file
+//   BM_LocalPwrite/sync:S      1 MiB pwrite (+ fdatasync when S), new file per 64 MiB
 //   BM_BlockdRead/cold:C       sequential 1 MiB ReadBlockData (sendfile), the
 //                              client verifying every chunk CRC; cold = the
 //                              block's pages dropped (fadvise DONTNEED)
@@ -22,6 +22,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -155,14 +156,19 @@ void BM_BlockdWrite(benchmark::State& state) {
 BENCHMARK(BM_BlockdWrite)->ArgName("sync")->Arg(0)->Arg(1)->UseRealTime()->MinTime(1.0);
 
 void BM_LocalPwrite(benchmark::State& state) {
+  // Same shape as the blockd's work: a new 64 MiB file after every 64 MiB,
+  // kept until the end, so dirty pages pile up (and writeback throttles) as
+  // they do for the blockd's blocks.
   Env& env = GetEnv();
   const bool sync = state.range(0) != 0;
-  std::string path = env.root + "/local_write";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  uint64_t off = 0;
+  std::vector<std::string> paths;
+  int fd = -1;
+  uint64_t off = kBlockBytes;
   for (auto _ : state) {
     if (off >= kBlockBytes) {
-      ::ftruncate(fd, 0);
+      if (fd >= 0) ::close(fd);
+      paths.push_back(env.root + "/local_write_" + std::to_string(paths.size()));
+      fd = ::open(paths.back().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       off = 0;
     }
     if (::pwrite(fd, env.piece.data(), kPiece, static_cast<off_t>(off)) !=
@@ -171,8 +177,8 @@ void BM_LocalPwrite(benchmark::State& state) {
     if (sync) ::fdatasync(fd);
     off += kPiece;
   }
-  ::close(fd);
-  ::unlink(path.c_str());
+  if (fd >= 0) ::close(fd);
+  for (const std::string& p : paths) ::unlink(p.c_str());
   state.SetBytesProcessed(state.iterations() * kPiece);
 }
 BENCHMARK(BM_LocalPwrite)->ArgName("sync")->Arg(0)->Arg(1)->UseRealTime()->MinTime(1.0);

@@ -11,7 +11,11 @@
 //                   the replica as added (coalesced by ReplicaEvents).
 //   ReadBlockData   BlockStore Read; reply data_offset, chunk CRCs and
 //                   block_length; the data goes out by sendfile from the
-//                   replica's fd, which the trailer's on_done closes.
+//                   replica's fd, which the trailer's on_done closes (a
+//                   range of one chunk or less is pread into memory on the
+//                   disk thread instead: cheaper than a sendfile hand-off).
+//                   Either way the blockd does not check the CRCs on reads;
+//                   the client does.
 //   DeleteBlock     BlockStore Delete (version 0 = any), report removed.
 //   BlockInfo       BlockStore Stat.
 //   CopyBlock       queued on the copy pool: BlockCopier pushes the replica.
@@ -47,6 +51,9 @@ class BlockService {
   // Largest read answered in one reply; a longer request gets a shorter range
   // (the reply says which range it covers). Below FrameLimits::max_data_len.
   static constexpr uint64_t kMaxReadBytes = 32u << 20;
+  // Reads up to this size are pread into memory on the disk thread instead
+  // of going through sendfile (see DoRead).
+  static constexpr uint64_t kSmallReadBytes = 64u << 10;
 
   BlockService(disk::BlockStore& store, WorkPool& disk_pool, WorkPool& copy_pool,
                Client& client, ReplicaEvents& events, Logger& log);
