@@ -44,6 +44,8 @@ class Directory {
   // increasing order and below next_cookie, which Load sets first.
   void InsertWithCookie(std::string_view name, InodeId child, uint64_t cookie);
   void set_next_cookie(uint64_t c) { next_cookie_ = c; }
+  // The largest cookie held (live or tombstone), 0 if none.
+  uint64_t last_cookie() const { return entries_.empty() ? 0 : entries_.back().cookie; }
   // Points an existing entry at another inode, keeping its cookie (exchange).
   void Repoint(std::string_view name, InodeId child);
   // Removes an existing entry.

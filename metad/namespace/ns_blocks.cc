@@ -34,7 +34,8 @@ ApplyResult Namespace::ApplyAddBlock(const fb::EditAddBlock& r) {
   const uint32_t index = r.index();
   if (index < inode->blocks.size() && inode->blocks[index].id != 0)
     return Fail(StatusCode::Exists, "the file already has a block at that index");
-  if ((uint64_t{index} + 1) * inode->block_size > kMaxFileSize || index == UINT32_MAX)
+  if (index >= kMaxBlocksPerFile ||
+      (uint64_t{index} + 1) * inode->block_size > kMaxFileSize)
     return Fail(StatusCode::FileTooBig, "block index beyond the largest file");
   // Block ids, like inode ids, are handed out in increasing order.
   if (r.block_id() == 0 || r.block_id() <= max_block_id_)

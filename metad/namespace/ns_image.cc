@@ -144,9 +144,12 @@ Result<std::unique_ptr<Namespace>> Namespace::Load(ImageSource& source) {
   uint64_t expected_inodes = 0;
   std::string prev_key;
   std::string_view key, value;
-  std::unordered_map<InodeId, uint32_t> refs;     // entries naming each inode
+  // Link-count check without a per-inode map: inode ids arrive sorted (key
+  // order); the children named by entries are sorted at the end and counted
+  // against them.
+  std::vector<InodeId> ids;
+  std::vector<InodeId> children;
   std::unordered_map<InodeId, uint32_t> subdirs;  // directory -> subdirectories
-  std::unordered_map<InodeId, uint64_t> last_cookie;
 
   while (source.Next(&key, &value)) {
     if (!prev_key.empty() && key <= prev_key) return Corrupt("keys out of order");
@@ -167,6 +170,7 @@ Result<std::unique_ptr<Namespace>> Namespace::Load(ImageSource& source) {
       if (id > ns->max_inode_id_) return Corrupt("inode id above the counter");
       if (!ValidType(r->mode())) return Corrupt("bad inode type");
       Inode* in = ns->inodes_.Insert(id);
+      ids.push_back(id);
       in->mode = r->mode();
       in->uid = r->uid();
       in->gid = r->gid();
@@ -226,11 +230,10 @@ Result<std::unique_ptr<Namespace>> Namespace::Load(ImageSource& source) {
       if (!CheckNewName(name).ok() || dir->Find(name) != nullptr)
         return Corrupt("bad or duplicate entry name");
       if (cookie >= dir->next_cookie() || cookie < kFirstCookie ||
-          cookie <= last_cookie[dir_id])
+          cookie <= dir->last_cookie())
         return Corrupt("bad entry cookie");
-      last_cookie[dir_id] = cookie;
       dir->InsertWithCookie(name, child->id, cookie);
-      ++refs[child->id];
+      children.push_back(child->id);
       if (child->is_dir()) {
         if (ns->DirOf(child->id)->parent() != dir_id) return Corrupt("wrong parent");
         ++subdirs[dir_id];
@@ -245,18 +248,21 @@ Result<std::unique_ptr<Namespace>> Namespace::Load(ImageSource& source) {
   const Inode* root = ns->inodes_.Find(kRootInode);
   if (root == nullptr || !root->is_dir() || ns->DirOf(kRootInode)->parent() != kRootInode)
     return Corrupt("no root directory");
-  Status bad;
-  ns->inodes_.ForEach([&](const Inode& in) {
-    const uint32_t n = refs.count(in.id) ? refs[in.id] : 0;
+  std::sort(children.begin(), children.end());
+  auto child_it = children.begin();
+  for (InodeId id : ids) {  // both sorted: count each inode's entries
+    uint32_t n = 0;
+    while (child_it != children.end() && *child_it == id) ++n, ++child_it;
+    const Inode& in = *ns->inodes_.Find(id);
     if (in.is_dir()) {
-      const uint32_t want_refs = in.id == kRootInode ? 0 : 1;
-      const uint32_t sub = subdirs.count(in.id) ? subdirs[in.id] : 0;
-      if (n != want_refs || in.nlink != 2 + sub) bad = Corrupt("directory link count");
+      const uint32_t want_refs = id == kRootInode ? 0 : 1;
+      auto sub = subdirs.find(id);
+      const uint32_t want_nlink = 2 + (sub == subdirs.end() ? 0 : sub->second);
+      if (n != want_refs || in.nlink != want_nlink) return Corrupt("directory link count");
     } else if (in.nlink != n) {
-      bad = Corrupt("file link count");
+      return Corrupt("file link count");
     }
-  });
-  ODFS_RETURN_IF_ERROR(bad);
+  }
   // Every directory hangs from the root (no detached cycles).
   size_t reachable = 0;
   std::vector<InodeId> stack{kRootInode};

@@ -4,7 +4,8 @@
 // root's (others: NotPermitted to write, NoData to read, hidden from lists);
 // "security." follows the file's permissions; "system." (POSIX ACLs) and
 // unknown prefixes are NotSupported. Names 1..255 bytes (Range), values up to
-// 64 KiB (TooBig). Missing attribute: NoData.
+// 64 KiB (TooBig), all of one inode's names and values up to 1 MiB
+// (NoSpace). Missing attribute: NoData.
 #include <algorithm>
 
 #include "metad/namespace/namespace.h"
@@ -86,6 +87,13 @@ ApplyResult Namespace::ApplySetXattr(const fb::EditSetXattr& r) {
                       FindXattr(*list, name)->first == name;
   if ((flags & kXattrCreate) && exists) return Fail(StatusCode::Exists, "xattr exists");
   if ((flags & kXattrReplace) && !exists) return Fail(StatusCode::NoData, "no such xattr");
+
+  size_t total = name.size() + value_size;
+  if (list != nullptr)
+    for (const auto& [n, v] : *list)
+      if (n != name) total += n.size() + v.size();
+  if (total > kMaxXattrBytesPerInode)
+    return Fail(StatusCode::NoSpace, "xattrs of this inode exceed 1 MiB");
 
   if (list == nullptr) {
     list = &xattrs_[inode->id];

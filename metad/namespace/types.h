@@ -22,6 +22,11 @@ inline constexpr size_t kMaxXattrNameBytes = 255;
 inline constexpr size_t kMaxXattrValueBytes = 64 * 1024;
 inline constexpr uint32_t kMaxLinks = 65000;          // hard links per inode
 inline constexpr uint32_t kMaxBlocksPerLookup = 10;   // GetBlocks count cap
+// Bounds that keep one record from growing memory without limit on every
+// replica: blocks per file (holes included; 1 PiB at 256 MiB blocks) and the
+// total name + value bytes of one inode's xattrs.
+inline constexpr uint32_t kMaxBlocksPerFile = 1u << 22;
+inline constexpr size_t kMaxXattrBytesPerInode = 1 << 20;
 // Readdir cookies of real entries start here; 0 means "from the start" and
 // 1, 2 are left to the caller for "." and ".." (ReadDir never returns them).
 inline constexpr uint64_t kFirstCookie = 3;

@@ -56,6 +56,8 @@ TEST_F(NsTest, BlockErrors) {
   EXPECT_EQ(Code(ns.GetBlocks(d, 0, 1)), C::IsDir);
   EXPECT_EQ(Code(ns.GetBlocks(999, 0, 1)), C::NotFound);
   EXPECT_EQ(Code(AddBlock(f, UINT32_MAX)), C::FileTooBig);
+  EXPECT_EQ(Code(AddBlock(f, kMaxBlocksPerFile)), C::FileTooBig);
+  EXPECT_TRUE(AddBlock(f, kMaxBlocksPerFile - 1).status.ok());  // holes up to it
 }
 
 TEST_F(NsTest, BumpVersionForOverwrite) {

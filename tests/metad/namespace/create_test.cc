@@ -76,6 +76,17 @@ TEST_F(NsTest, RecordsMustCarryFreshIdsAndACaller) {
                 reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize()))),
             C::Invalid);
   EXPECT_TRUE(Apply(records::Noop()).status.ok());
+  // A union type without its table passes flatbuffers verification.
+  flatbuffers::FlatBufferBuilder empty;
+  empty.Finish(fb::CreateEditRecord(empty, fb::EditOp::EditRename, 0));
+  EXPECT_EQ(Code(ns.ApplyBytes(std::string_view(
+                reinterpret_cast<const char*>(empty.GetBufferPointer()), empty.GetSize()))),
+            C::Invalid);
+  flatbuffers::FlatBufferBuilder none;
+  none.Finish(fb::CreateEditRecord(none));
+  EXPECT_EQ(Code(ns.ApplyBytes(std::string_view(
+                reinterpret_cast<const char*>(none.GetBufferPointer()), none.GetSize()))),
+            C::Invalid);
 }
 
 TEST_F(NsTest, CreateRegularFile) {

@@ -55,6 +55,14 @@ TEST_F(XattrTest, Limits) {
             C::TooBig);
   EXPECT_TRUE(SetXattr(f, "user.big", std::string(kMaxXattrValueBytes, 'x'), 0, alice).status.ok());
   EXPECT_EQ(ns.GetXattr(f, "user.big", alice)->size(), kMaxXattrValueBytes);
+  // All of an inode's xattrs together are bounded; replacing counts once.
+  const std::string v(kMaxXattrValueBytes, 'v');
+  int stored = 1;
+  for (; stored < 40; ++stored)
+    if (!SetXattr(f, "user.v" + std::to_string(stored), v, 0, alice).status.ok()) break;
+  EXPECT_EQ(stored, 15);  // 16 values of 64 KiB plus names exceed 1 MiB
+  EXPECT_EQ(Code(SetXattr(f, "user.v99", v, 0, alice)), C::NoSpace);
+  EXPECT_TRUE(SetXattr(f, "user.v1", v, 0, alice).status.ok());
 }
 
 TEST_F(XattrTest, Namespaces) {
