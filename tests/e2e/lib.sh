@@ -21,6 +21,8 @@ if [ "$(id -u)" -ne 0 ] || [ ! -e /dev/fuse ]; then
 fi
 
 E2E_ROOT=$(mktemp -d /var/tmp/opendfs-e2e.XXXXXX)
+# A loopback block of our own (127.X.0.0/16), away from a quickstart cluster.
+E2E_NET=$((100 + $$ % 100))
 MNT="$E2E_ROOT/mnt"
 EXTRA_MOUNTS=()
 
@@ -28,10 +30,10 @@ e2e_cleanup() {
   local rc=$?
   set +e
   for m in "${EXTRA_MOUNTS[@]+"${EXTRA_MOUNTS[@]}"}"; do
-    mountpoint -q "$m" && { umount "$m" 2>/dev/null || umount -l "$m"; }
+    grep -q " $m fuse" /proc/mounts && { umount "$m" 2>/dev/null || umount -l "$m"; }
   done
   "$LOCAL" down --root "$E2E_ROOT" >/dev/null 2>&1
-  mountpoint -q "$MNT" 2>/dev/null && umount -l "$MNT"
+  grep -q " $MNT fuse" /proc/mounts && umount -l "$MNT"
   if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
     echo "---- logs ($E2E_ROOT) ----"
     tail -n 30 "$E2E_ROOT"/*/logs/error.log 2>/dev/null
@@ -46,7 +48,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { local what=$1; shift; "$@" || fail "$what: '$*' failed"; }
 
 e2e_up() {
-  "$LOCAL" up --root "$E2E_ROOT" --mount "$MNT" "$@" >"$E2E_ROOT/up.log" 2>&1 ||
+  "$LOCAL" up --root "$E2E_ROOT" --mount "$MNT" --net "$E2E_NET" "$@" >"$E2E_ROOT/up.log" 2>&1 ||
     { cat "$E2E_ROOT/up.log"; fail "opendfs-local up"; }
   export OPENDFS_METADS
   OPENDFS_METADS=$(sed -n 's/^OPENDFS_METADS=//p' "$E2E_ROOT/cluster.env")
