@@ -7,7 +7,9 @@
 // name, which talks to metad / blockds and replies.
 //
 // Lock order (outer first; no lock is held while calling metad or blockds
-// except a FileWriter's own mutex, which serialises one inode's writes):
+// except a FileWriter's own mutex, which serialises one inode's writes, and a
+// DirHandle's; no lock at all is held while replying, since a reply lets the
+// kernel send release/releasedir, which frees the handle):
 //   1. FileWriter::mu_        (per inode, held across block RPCs)
 //   2. DirHandle::mu          (per open directory)
 //   3. InodeTable::mu_, LocationCache::mu_  (leaf locks, short)
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "libnet/client.h"
 #include "libnet/log.h"
@@ -112,6 +115,9 @@ class Fs {
   // of uncommitted writes of this mount.
   fb::Attr WithLocalWrites(const fb::Attr& a) const;
   std::shared_ptr<client::FileWriter> MakeWriter(uint64_t ino, const fb::Attr& a);
+  // The body of readdir(plus), under the DirHandle's lock.
+  Status FillDir(fuse_req_t req, uint64_t ino, DirHandle& dh, uint64_t off, bool plus,
+                 std::vector<char>& buf, size_t* used);
   // Common part of open and create.
   Status SetUpHandle(uint64_t ino, const client::Cred& cred,
                      const client::OpenResult& o, fuse_file_info* fi,

@@ -55,10 +55,25 @@ void Fs::ReleaseDir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                  fuse_file_info* fi, bool plus) {
   auto* dh = reinterpret_cast<DirHandle*>(fi->fh);
-  std::lock_guard<std::mutex> lock(dh->mu);
-  client::Cred cred = CredOf(req);
   std::vector<char> buf(size);
   size_t used = 0;
+  Status s;
+  {
+    std::lock_guard<std::mutex> lock(dh->mu);
+    s = FillDir(req, ino, *dh, static_cast<uint64_t>(off), plus, buf, &used);
+  }
+  // Reply only after unlocking: once the kernel has the reply it may send
+  // releasedir, which deletes dh (and its mutex) on another thread.
+  if (!s.ok()) return ReplyError(req, "readdir", ino, s);
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+Status Fs::FillDir(fuse_req_t req, uint64_t ino, DirHandle& dh_ref, uint64_t off,
+                   bool plus, std::vector<char>& buf, size_t* used_out) {
+  DirHandle* dh = &dh_ref;
+  client::Cred cred = CredOf(req);
+  const size_t size = buf.size();
+  size_t& used = *used_out;
   // Adds one entry; false when it does not fit.
   auto add = [&](const char* name, const struct stat& st, const fb::Attr* attr,
                  uint64_t next_off) {
@@ -80,12 +95,12 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     return true;
   };
 
-  uint64_t cookie = static_cast<uint64_t>(off);
+  uint64_t cookie = off;
   struct stat st = {};
   st.st_mode = S_IFDIR;
   if (cookie < kDotOffset) {
     st.st_ino = ino;
-    if (!add(".", st, nullptr, kDotOffset)) return (void)fuse_reply_buf(req, buf.data(), used);
+    if (!add(".", st, nullptr, kDotOffset)) return Status::Ok();
     cookie = kDotOffset;
   }
   if (cookie < kDotDotOffset) {
@@ -94,7 +109,7 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       dh->dotdot_ino = p.ok() ? p->ino() : ino;
     }
     st.st_ino = dh->dotdot_ino;
-    if (!add("..", st, nullptr, kDotDotOffset)) return (void)fuse_reply_buf(req, buf.data(), used);
+    if (!add("..", st, nullptr, kDotDotOffset)) return Status::Ok();
     cookie = kDotDotOffset;
   }
   if (cookie == kDotDotOffset) cookie = 0;  // metad: from the start
@@ -111,8 +126,8 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       Result<client::DirPage> page = meta_->ReadDir(cred, ino, cookie, kPageEntries, plus);
       if (!page.ok()) {
         dh->resume_cookie = UINT64_MAX;
-        if (used > 0) break;  // hand out what we have; the error comes next call
-        return ReplyError(req, "readdir", ino, page.status());
+        if (used > 0) return Status::Ok();  // what we have; the error comes next call
+        return page.status();
       }
       dh->pending = std::move(page->entries);
       dh->pos = 0;
@@ -130,7 +145,7 @@ void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     ++dh->pos;
   }
   dh->resume_cookie = cookie;
-  fuse_reply_buf(req, buf.data(), used);
+  return Status::Ok();
 }
 
 }  // namespace opendfs::mountfs

@@ -140,7 +140,8 @@ int Run(const MountOptions& opts) {
   } else {
     fuse_loop_config* cfg = fuse_loop_cfg_create();
     fuse_loop_cfg_set_max_threads(cfg, opts.max_threads);
-    fuse_loop_cfg_set_idle_threads(cfg, std::min(opts.max_threads, 8u));
+    // No idle-thread limit: with one, libfuse 3.14 creates and destroys
+    // workers all the time (libfuse PR #1034 calls setting it an accident).
     rc = fuse_session_loop_mt(se, cfg);
     fuse_loop_cfg_destroy(cfg);
   }
