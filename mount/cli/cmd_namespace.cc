@@ -45,7 +45,8 @@ std::string GroupName(uint32_t gid) {
 }
 
 void PrintLsLine(Ctx& c, const fb::Attr& a, const std::string& path) {
-  std::string rep = IsDir(a.mode()) ? "-" : std::to_string(a.replication());
+  bool file = (a.mode() & S_IFMT) == S_IFREG;
+  std::string rep = file ? std::to_string(a.replication()) : "-";
   std::string name = path;
   if ((a.mode() & S_IFMT) == S_IFLNK) {
     auto t = c.meta.ReadLink(c.cred, a.ino());
@@ -295,9 +296,13 @@ int CmdSetrep(const CliArgs& a, Ctx& c) {
   uint64_t changed = 0;
   // -R walks the tree here, setting each inode, so it works whatever metad
   // supports for recursive goals.
+  // Files carry the goal; with -R directories are walked (a directory
+  // itself is sent to metad only without -R, which then says what it thinks).
   std::function<Status(uint64_t, uint32_t)> apply = [&](uint64_t ino, uint32_t mode) -> Status {
-    ODFS_ASSIGN_OR_RETURN(uint64_t n, c.meta.SetGoal(c.cred, ino, rep, false));
-    changed += n;
+    if (!a.recursive || !IsDir(mode)) {
+      ODFS_ASSIGN_OR_RETURN(uint64_t n, c.meta.SetGoal(c.cred, ino, rep, false));
+      changed += n;
+    }
     if (!a.recursive || !IsDir(mode)) return Status::Ok();
     return ForEachEntry(c, ino, false, [&](const DirEntryInfo& e) {
       if ((e.mode & S_IFMT) != S_IFREG && !IsDir(e.mode)) return Status::Ok();

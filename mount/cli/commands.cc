@@ -66,7 +66,7 @@ Status Ctx::EnsureSession() {
 
 int Ctx::Fail(const std::string& cmd, const std::string& path, const Status& s) const {
   std::string reason = std::strerror(ToErrno(s));
-  if (!s.message().empty()) reason += " (" + s.ToString() + ")";
+  if (!s.message().empty()) reason += ": " + s.message();
   std::fprintf(stderr, "opendfs: %s%s%s: %s\n", cmd.c_str(), path.empty() ? "" : " ",
                path.c_str(), reason.c_str());
   return 1;
