@@ -18,6 +18,12 @@ if ! ninja -C build; then
   exit 1
 fi
 
+# The mount(8) helper and the binaries are installed so that the e2e tests can
+# use `mount -t fuse.opendfs` the way a user does.
+if [ "$(id -u)" -eq 0 ]; then
+  meson install -C build --quiet --no-rebuild >/dev/null || echo "warning: meson install failed"
+fi
+
 meson test -C build --num-processes 2 --print-errorlogs "$@"
 meson_rc=$?
 
