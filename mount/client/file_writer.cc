@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include <fmt/ranges.h>
 
@@ -140,7 +141,20 @@ Status FileWriter::WritePart(const Cred& c, uint64_t index, uint64_t block_offse
 Status FileWriter::EnsureSession(const Cred& c) {
   if (session_) return Status::Ok();
   ODFS_CHECK(index_.has_value());
-  ODFS_ASSIGN_OR_RETURN(WriteGrant g, meta_.WriteBlock(c, ino_, *index_, handle_));
+  // NoBlockd is refused before anything is logged, so it is safe to ask
+  // again; it is common for a few seconds after a metad restart, until the
+  // blockds have registered again.
+  Result<WriteGrant> r = meta_.WriteBlock(c, ino_, *index_, handle_);
+  std::chrono::milliseconds wait(100);
+  for (int i = 0; i < 12 && !r.ok() && r.status().code() == StatusCode::NoBlockd; ++i) {
+    log_.Warn("file-writer: ino={} block={}: {}; asking again in {} ms", ino_, *index_,
+              r.status().ToString(), wait.count());
+    std::this_thread::sleep_for(wait);
+    wait = std::min(wait * 2, std::chrono::milliseconds(1000));
+    r = meta_.WriteBlock(c, ino_, *index_, handle_);
+  }
+  if (!r.ok()) return r.status();
+  WriteGrant g = std::move(r).value();
   if (g.block_size != 0 && g.block_size != block_size_) {
     return Status(StatusCode::Internal,
                   fmt::format("metad says block size {}, file was opened with {}",

@@ -168,6 +168,14 @@ TEST_F(DataPathTest, NoReplicaLeftFailsWritesUntilFlushReportsIt) {
   EXPECT_TRUE(w->Flush(cred_).ok());
 }
 
+TEST_F(DataPathTest, NoBlockdForAWhileIsWaitedOut) {
+  metad_->RefuseWriteBlock(2);
+  auto w = Writer();
+  ASSERT_TRUE(w->Write(cred_, 9, 0, "abc", 3).ok());
+  ASSERT_TRUE(w->Flush(cred_).ok());
+  EXPECT_EQ(ReadAll(0, 3), "abc");
+}
+
 TEST_F(DataPathTest, CorruptReplicaFailsOverAndIsReported) {
   std::string data = Random(150000, 5);
   auto w = Writer();

@@ -141,6 +141,11 @@ void FakeMetad::RedirectTo(std::string leader) {
   redirect_ = std::move(leader);
 }
 
+void FakeMetad::RefuseWriteBlock(int n) {
+  std::lock_guard<std::mutex> l(mu_);
+  refuse_write_block_ = n;
+}
+
 void FakeMetad::AddFile(uint64_t ino, uint64_t size) {
   std::lock_guard<std::mutex> l(mu_);
   files_[ino].size = size;
@@ -224,6 +229,10 @@ void FakeMetad::Register() {
     if (guard(resp)) return;
     const auto* r = req.As<fb::WriteBlockRequest>();
     std::lock_guard<std::mutex> l(mu_);
+    if (refuse_write_block_ > 0) {
+      --refuse_write_block_;
+      return resp.Fail(Status(StatusCode::NoBlockd, "no live blockd"));
+    }
     FileState& f = files_[r->ino()];
     BlockLoc loc;
     bool fresh = false;

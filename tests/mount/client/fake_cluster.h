@@ -53,6 +53,8 @@ class FakeMetad {
 
   // When set, every call is answered NotLeader naming this address.
   void RedirectTo(std::string leader);
+  // The next n WriteBlock calls answer NoBlockd (as after a metad restart).
+  void RefuseWriteBlock(int n);
   // A file (inode) with no blocks.
   void AddFile(uint64_t ino, uint64_t size = 0);
 
@@ -77,6 +79,7 @@ class FakeMetad {
   std::vector<std::string> bad_reports_;
   std::vector<CommitArgs> commits_;
   int calls_ = 0;
+  int refuse_write_block_ = 0;
   std::unique_ptr<Server> server_;
 };
 
