@@ -3,6 +3,8 @@
 // fs_dir.cc, statfs/xattr/access/init in fs_misc.cc.
 #include "mount/fuse/fs.h"
 
+#include "mount/fuse/readahead.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,7 +126,20 @@ fb::Attr Fs::WithLocalWrites(const fb::Attr& a) const {
                   a.pad());
 }
 
+void Fs::TuneReadAheadOnce() {
+  if (options_.read_ahead_kb == 0) return;
+  std::call_once(read_ahead_once_, [this] {
+    Status s = SetReadAhead(options_.mountpoint, options_.read_ahead_kb);
+    if (s.ok()) {
+      log_.Info("mount: read_ahead_kb={}", options_.read_ahead_kb);
+    } else {
+      log_.Warn("mount: read_ahead_kb={} not set: {}", options_.read_ahead_kb, s.ToString());
+    }
+  });
+}
+
 void Fs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  TuneReadAheadOnce();
   Result<fb::Attr> a = meta_->Lookup(CredOf(req), parent, name);
   if (!a.ok()) {
     if (a.status().code() == StatusCode::NotFound && options_.negative_timeout_s > 0) {
@@ -149,6 +164,7 @@ void Fs::ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 }
 
 void Fs::GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  TuneReadAheadOnce();
   Result<fb::Attr> a = meta_->GetAttr(CredOf(req), ino);
   if (!a.ok()) return ReplyError(req, "getattr", ino, a.status());
   struct stat st;

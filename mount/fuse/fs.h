@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,9 @@ class Fs {
   // of uncommitted writes of this mount.
   fb::Attr WithLocalWrites(const fb::Attr& a) const;
   std::shared_ptr<client::FileWriter> MakeWriter(uint64_t ino, const fb::Attr& a);
+  // Sets the mount's read-ahead once, at the first request after FUSE init
+  // (the init reply would lower it again).
+  void TuneReadAheadOnce();
   // The body of readdir(plus), under the DirHandle's lock.
   Status FillDir(fuse_req_t req, uint64_t ino, DirHandle& dh, uint64_t off, bool plus,
                  std::vector<char>& buf, size_t* used);
@@ -131,6 +135,7 @@ class Fs {
   client::LocationCache locations_;
   std::unique_ptr<client::FileReader> reader_;
   InodeTable inodes_;
+  std::once_flag read_ahead_once_;
 };
 
 // Attr -> struct stat as the kernel wants it.

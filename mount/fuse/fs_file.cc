@@ -60,6 +60,7 @@ Status Fs::SetUpHandle(uint64_t ino, const client::Cred& cred,
 }
 
 void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  TuneReadAheadOnce();
   client::Cred cred = CredOf(req);
   Result<client::OpenResult> o = meta_->Open(cred, ino, static_cast<uint32_t>(fi->flags));
   if (!o.ok()) return ReplyError(req, "open", ino, o.status());

@@ -36,6 +36,15 @@ Result<double> Seconds(const std::string& key, const std::string& v) {
   return d;
 }
 
+Result<unsigned> Number(const std::string& key, const std::string& v, unsigned min,
+                        unsigned max) {
+  unsigned n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size() || n < min || n > max)
+    return Bad(fmt::format("-o {}={}: expected {}..{}", key, v, min, max));
+  return n;
+}
+
 // Splits "a,b\,c" at unescaped commas.
 std::vector<std::string> SplitOpts(const std::string& s) {
   std::vector<std::string> out;
@@ -76,6 +85,7 @@ std::string MountUsage() {
          "  -o error_log=FILE,log_level=LOG_INFO\n"
          "  -o attr_timeout=S,entry_timeout=S,negative_timeout=S   (default 1,1,0)\n"
          "  -o max_threads=N      FUSE worker threads (default 16)\n"
+         "  -o read_ahead_kb=N    kernel read-ahead (default 1024, 0 = kernel's)\n"
          "  -o allow_other,default_permissions,ro,fsname=NAME,...   FUSE options\n";
 }
 
@@ -135,11 +145,9 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
     } else if (key == "negative_timeout") {
       ODFS_ASSIGN_OR_RETURN(m.negative_timeout_s, Seconds(key, val));
     } else if (key == "max_threads") {
-      unsigned n = 0;
-      auto [p, ec] = std::from_chars(val.data(), val.data() + val.size(), n);
-      if (ec != std::errc() || p != val.data() + val.size() || n < 1 || n > 1024)
-        return Bad(fmt::format("-o max_threads={}: expected 1..1024", val));
-      m.max_threads = n;
+      ODFS_ASSIGN_OR_RETURN(m.max_threads, Number(key, val, 1, 1024));
+    } else if (key == "read_ahead_kb") {
+      ODFS_ASSIGN_OR_RETURN(m.read_ahead_kb, Number(key, val, 0, 1u << 20));
     } else {
       if (key == "fsname") have_fsname = true;
       if (key == "subtype") have_subtype = true;

@@ -9,6 +9,8 @@
 //   recv_buff_len=, send_buff_len=   dfscli.conf keys (override the file)
 //   attr_timeout=S, entry_timeout=S, negative_timeout=S   kernel cache (s)
 //   max_threads=N          FUSE worker threads
+//   read_ahead_kb=N        kernel read-ahead of the mount (default 1024;
+//                          0 keeps the kernel's)
 // mount(8)-only words (defaults, _netdev, auto, noauto, user, users, nouser,
 // nofail, x-*, comment=*) are dropped; every other option (allow_other,
 // default_permissions, ro, rw, fsname=, subtype=, max_read=, ...) goes to
@@ -20,6 +22,7 @@
 // bad value, unknown dfscli key, unreadable config file).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,7 @@ struct MountOptions {
   double entry_timeout_s = 1.0;
   double negative_timeout_s = 0.0;
   unsigned max_threads = 16;
+  uint32_t read_ahead_kb = 1024;
   client::ClientConfig client;      // dfscli.conf + -o overrides; metads set
   std::vector<std::string> fuse_opts;  // each one "key[=value]" for libfuse
 };

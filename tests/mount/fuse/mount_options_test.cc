@@ -21,6 +21,7 @@ TEST(ParseMountArgs, SourceMountpointAndDefaults) {
   EXPECT_EQ(m->client.metads[0].port, 8000);
   EXPECT_FALSE(m->foreground);
   EXPECT_EQ(m->attr_timeout_s, 1.0);
+  EXPECT_EQ(m->read_ahead_kb, 1024u);
   EXPECT_TRUE(Has(m->fuse_opts, "fsname=opendfs:127.0.0.1:8000"));
   EXPECT_TRUE(Has(m->fuse_opts, "subtype=opendfs"));
 }
@@ -28,7 +29,7 @@ TEST(ParseMountArgs, SourceMountpointAndDefaults) {
 TEST(ParseMountArgs, OwnKeysFuseOptionsAndMountWordsAreSorted) {
   auto m = ParseMountArgs({"a:1,b:2", "/m", "-f", "-o",
                            "blk_sz=1MB,blk_rep=2,allow_other,defaults,_netdev,x-systemd.automount",
-                           "-oattr_timeout=0.5,entry_timeout=2,ro,fsname=mine"});
+                           "-oattr_timeout=0.5,entry_timeout=2,ro,fsname=mine,read_ahead_kb=0"});
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_TRUE(m->foreground);
   EXPECT_EQ(m->client.metads.size(), 2u);
@@ -36,6 +37,7 @@ TEST(ParseMountArgs, OwnKeysFuseOptionsAndMountWordsAreSorted) {
   EXPECT_EQ(m->client.blk_rep, 2);
   EXPECT_EQ(m->attr_timeout_s, 0.5);
   EXPECT_EQ(m->entry_timeout_s, 2.0);
+  EXPECT_EQ(m->read_ahead_kb, 0u);
   EXPECT_TRUE(m->read_only);
   EXPECT_EQ(m->fuse_opts, (std::vector<std::string>{"allow_other", "ro", "fsname=mine",
                                                      "subtype=opendfs"}));
@@ -70,6 +72,7 @@ TEST(ParseMountArgs, Errors) {
   EXPECT_FALSE(ParseMountArgs({"h:1", "/m", "-o", "blk_sz=abc"}).ok());
   EXPECT_FALSE(ParseMountArgs({"h:1", "/m", "-o", "attr_timeout=-1"}).ok());
   EXPECT_FALSE(ParseMountArgs({"h:1", "/m", "-o", "max_threads=0"}).ok());
+  EXPECT_FALSE(ParseMountArgs({"h:1", "/m", "-o", "read_ahead_kb=x"}).ok());
   EXPECT_FALSE(ParseMountArgs({"h:1", "/m", "-o", "config=/nonexistent.conf"}).ok());
   auto e = ParseMountArgs({"h:1", "/m", "-o", "blk_rep"});
   ASSERT_FALSE(e.ok());
