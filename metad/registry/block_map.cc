@@ -221,6 +221,32 @@ bool BlockMap::RemoveReplica(BlockId block, BlockdId blockd) {
   return true;
 }
 
+std::vector<BlockId> BlockMap::BlocksOn(BlockdId blockd) const {
+  std::vector<BlockId> out;
+  const PerBlockd* slot = FindSlot(blockd);
+  if (slot == nullptr) return out;
+  for (BlockId id : slot->ids)
+    if (FindReplica(id, blockd).has_value()) out.push_back(id);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+size_t BlockMap::SweepBlocks(size_t cursor, size_t max_blocks, std::vector<BlockId>* out) const {
+  const size_t buckets = blocks_.bucket_count();
+  size_t visits = 4 * max_blocks + 16;
+  size_t appended = 0;
+  while (cursor < buckets && appended < max_blocks && visits > 0) {
+    for (auto it = blocks_.begin(cursor); it != blocks_.end(cursor); ++it) {
+      out->push_back(it->first);
+      ++appended;
+    }
+    ++cursor;
+    --visits;
+  }
+  return cursor >= buckets ? 0 : cursor;
+}
+
 std::vector<Replica> BlockMap::Replicas(BlockId block) const {
   std::vector<Replica> out;
   auto it = blocks_.find(block);

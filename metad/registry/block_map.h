@@ -45,6 +45,12 @@ class BlockCatalog {
   // being overwritten the namespace answers the version the write started
   // from, so that replicas still at it are not deleted mid-write.
   virtual std::optional<uint64_t> CommittedVersion(BlockId block) const = 0;
+  // How many good replicas the replication monitor keeps of `block` (the
+  // file's replication goal). 0 means "leave it alone for now": the answer
+  // for a block an open write still owns, whose replicas are not final.
+  virtual uint8_t ReplicationGoal(BlockId /*block*/) const { return kDefaultReplicationGoal; }
+
+  static constexpr uint8_t kDefaultReplicationGoal = 3;
 };
 
 struct Replica {
@@ -107,9 +113,19 @@ class BlockMap {
   std::vector<Replica> Replicas(BlockId block) const;
   std::optional<Replica> FindReplica(BlockId block, BlockdId blockd) const;
 
+  // Slow full sweep (the replication monitor's): appends the blocks of hash
+  // buckets from `cursor` on to *out until `max_blocks` were appended or
+  // 4 * max_blocks + 16 buckets were visited; returns the cursor to pass
+  // next, 0 when the last bucket was visited (a round ended). Blocks added or
+  // a rehash between calls may be skipped or repeated in one round; the next
+  // round covers them.
+  size_t SweepBlocks(size_t cursor, size_t max_blocks, std::vector<BlockId>* out) const;
+
   size_t block_count() const { return blocks_.size(); }
   size_t replica_count() const { return replica_count_; }
   size_t replicas_on(BlockdId blockd) const;
+  // The blocks `blockd` holds a replica of, ascending (decommission, fsck).
+  std::vector<BlockId> BlocksOn(BlockdId blockd) const;
   // Entries in the per-blockd index (>= replicas_on; bounded by compaction).
   size_t index_entries(BlockdId blockd) const;
 

@@ -27,12 +27,14 @@ BlockdManager::BlockdManager(const Topology* topology, const BlockCatalog* catal
                              BlockdManagerOptions options)
     : catalog_(catalog),
       registry_(topology, options.registry),
-      placement_(&registry_, options.placement) {
+      placement_(&registry_, options.placement),
+      monitor_(&registry_, &map_, &placement_, catalog, options.monitor) {
   ODFS_CHECK(catalog_ != nullptr);
 }
 
 void BlockdManager::Forget(BlockdId blockd, std::vector<BlockId>* lost) {
   std::vector<BlockId> blocks = map_.RemoveBlockd(blockd);
+  monitor_.Recheck(blocks);
   if (lost != nullptr) lost->insert(lost->end(), blocks.begin(), blocks.end());
   if (blockd < reports_.size()) reports_[blockd] = {};
 }
@@ -94,6 +96,7 @@ Result<ReportOutcome> BlockdManager::FullReport(std::string_view uuid, uint64_t 
     p = {};
     out.report_complete = true;
   }
+  monitor_.Recheck(res.dropped);
   out.dropped = std::move(res.dropped);
   QueueDeletes(id, res.unwanted, &out);
   return out;
@@ -107,6 +110,8 @@ Result<ReportOutcome> BlockdManager::IncrementalReport(std::string_view uuid,
   if (id == kNoBlockd) return NotRegistered(uuid);
   IncrementalReportResult res =
       map_.ProcessIncrementalReport(id, added, removed, corrupt, *catalog_);
+  monitor_.Recheck(res.dropped);
+  for (const ReportedReplica& r : corrupt) monitor_.Recheck(r.block_id);
   ReportOutcome out;
   out.blockd = id;
   out.dropped = std::move(res.dropped);
@@ -122,6 +127,12 @@ TickOutcome BlockdManager::Tick(int64_t now_ms) {
   out.lost_replica.erase(std::unique(out.lost_replica.begin(), out.lost_replica.end()),
                          out.lost_replica.end());
   return out;
+}
+
+Status BlockdManager::SetDecommissioning(BlockdId id, bool on) {
+  ODFS_RETURN_IF_ERROR(registry_.SetDecommissioning(id, on));
+  monitor_.Recheck(map_.BlocksOn(id));
+  return Status::Ok();
 }
 
 size_t BlockdManager::InvalidateBlock(BlockId block) {

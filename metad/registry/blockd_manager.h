@@ -8,7 +8,10 @@
 // replicas of blocks the namespace frees (InvalidateBlock) become Delete
 // commands queued for their blockd and delivered by its next heartbeats.
 // Tick(now_ms) declares silent blockds dead and forgets their replicas,
-// returning the blocks that lost one (for the replication monitor).
+// returning the blocks that lost one. Every block that lost a replica or got
+// one marked corrupt is also handed to the ReplicationMonitor it owns;
+// MonitorReplication(now_ms, ...) then queues the copies and deletes that
+// bring blocks back to their goal (leader only).
 // Failure modes: a report from a uuid that is not registered or is dead is
 // NotFound (the service answers `reregister`); a chunk out of order or for
 // another report id is Invalid and abandons that report (the blockd starts
@@ -29,6 +32,7 @@
 #include "metad/registry/blockd_registry.h"
 #include "metad/registry/placement_policy.h"
 #include "metad/registry/replica_locator.h"
+#include "metad/registry/replication_monitor.h"
 #include "metad/registry/topology.h"
 
 namespace opendfs::metad {
@@ -36,6 +40,7 @@ namespace opendfs::metad {
 struct BlockdManagerOptions {
   RegistryOptions registry;
   PlacementOptions placement;
+  ReplicationMonitorOptions monitor;
 };
 
 struct ReportOutcome {
@@ -92,6 +97,21 @@ class BlockdManager {
     return LocateReplicas(map_, registry_, block, expected_version, client_host);
   }
 
+  // Leader only, about once a second after Tick: one bounded round of the
+  // replication monitor (copies and deletes queued for heartbeat replies).
+  std::vector<ReplicationAction> MonitorReplication(int64_t now_ms, size_t max_commands,
+                                                    RandomSource& rng) {
+    return monitor_.Scan(now_ms, max_commands, rng);
+  }
+  // The namespace committed these blocks or changed their goal (setrep):
+  // the monitor looks at them at its next round.
+  void RecheckReplication(std::span<const BlockId> blocks) { monitor_.Recheck(blocks); }
+  // Admin: start or stop draining a live blockd (no new replicas; its
+  // replicas are copied elsewhere and stop counting toward goals). Its
+  // blocks are handed to the monitor. NotFound when it is not live.
+  Status SetDecommissioning(BlockdId id, bool on);
+  const ReplicationMonitor& monitor() const { return monitor_; }
+
   const BlockdRegistry& registry() const { return registry_; }
   BlockdRegistry& registry() { return registry_; }
   const BlockMap& block_map() const { return map_; }
@@ -113,6 +133,7 @@ class BlockdManager {
   BlockdRegistry registry_;
   BlockMap map_;
   PlacementPolicy placement_;
+  ReplicationMonitor monitor_;  // reads registry_, map_, placement_: declared after them
   std::vector<ReportProgress> reports_;  // index = blockd id
 };
 
