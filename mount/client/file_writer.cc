@@ -14,6 +14,8 @@ namespace opendfs::client {
 namespace {
 
 constexpr size_t kZeroBytes = 1u << 20;
+constexpr std::chrono::milliseconds kNoBlockdWait(5000);
+constexpr std::chrono::milliseconds kLockHeldWait(120000);
 
 // Shared zeros for filling holes inside a block.
 std::shared_ptr<const Bytes> ZeroPiece() {
@@ -141,19 +143,27 @@ Status FileWriter::WritePart(const Cred& c, uint64_t index, uint64_t block_offse
 Status FileWriter::EnsureSession(const Cred& c) {
   if (session_) return Status::Ok();
   ODFS_CHECK(index_.has_value());
-  // NoBlockd is refused before anything is logged, so it is safe to ask
-  // again; it is common for a few seconds after a metad restart, until the
-  // blockds have registered again.
+  // Two refusals are waited out, since asking again is safe (nothing was
+  // logged): NoBlockd, common for a few seconds after a metad restart until
+  // the blockds have registered again; and LockHeld, another client writing
+  // this block, which holds it until its next commit (DESIGN §5: a second
+  // writer waits for the lock rather than failing with EAGAIN).
+  using std::chrono::milliseconds;
+  const auto start = std::chrono::steady_clock::now();
+  milliseconds wait(50);
   Result<WriteGrant> r = meta_.WriteBlock(c, ino_, *index_, handle_);
-  std::chrono::milliseconds wait(100);
-  for (int i = 0; i < 12 && !r.ok() && r.status().code() == StatusCode::NoBlockd; ++i) {
+  while (!r.ok()) {
+    StatusCode code = r.status().code();
+    milliseconds limit = code == StatusCode::NoBlockd   ? kNoBlockdWait
+                         : code == StatusCode::LockHeld ? kLockHeldWait
+                                                        : milliseconds(0);
+    if (std::chrono::steady_clock::now() + wait - start > limit) return r.status();
     log_.Warn("file-writer: ino={} block={}: {}; asking again in {} ms", ino_, *index_,
               r.status().ToString(), wait.count());
     std::this_thread::sleep_for(wait);
-    wait = std::min(wait * 2, std::chrono::milliseconds(1000));
+    wait = std::min(wait * 2, milliseconds(1000));
     r = meta_.WriteBlock(c, ino_, *index_, handle_);
   }
-  if (!r.ok()) return r.status();
   WriteGrant g = std::move(r).value();
   if (g.block_size != 0 && g.block_size != block_size_) {
     return Status(StatusCode::Internal,

@@ -16,6 +16,9 @@
 // the new file size. blockd writes only up to a block's current end, so a
 // gap before a piece (a hole inside a block) is first filled with zeros.
 //
+// WriteBlock refused with NoBlockd (for up to 5 s) or LockHeld (another
+// client writing the block; up to 2 min) is asked again with backoff.
+//
 // Failure modes: a replica failing a piece is dropped for the rest of the
 // block (it is left out of the commit, so metad treats it as stale); when no
 // replica is left, or metad refuses WriteBlock / CommitBlock, the error is

@@ -176,6 +176,21 @@ TEST_F(DataPathTest, NoBlockdForAWhileIsWaitedOut) {
   EXPECT_EQ(ReadAll(0, 3), "abc");
 }
 
+TEST_F(DataPathTest, LockHeldByAnotherWriterIsWaitedFor) {
+  metad_->RefuseWriteBlock(3, StatusCode::LockHeld);
+  auto w = Writer();
+  ASSERT_TRUE(w->Write(cred_, 9, 0, "abc", 3).ok());
+  ASSERT_TRUE(w->Flush(cred_).ok());
+  EXPECT_EQ(ReadAll(0, 3), "abc");
+}
+
+TEST_F(DataPathTest, OtherWriteBlockErrorsAreNotRetried) {
+  metad_->RefuseWriteBlock(1, StatusCode::AccessDenied);
+  auto w = Writer();
+  ASSERT_TRUE(w->Write(cred_, 9, 0, "abc", 3).ok());  // buffered
+  EXPECT_EQ(w->Flush(cred_).code(), StatusCode::AccessDenied);
+}
+
 TEST_F(DataPathTest, CorruptReplicaFailsOverAndIsReported) {
   std::string data = Random(150000, 5);
   auto w = Writer();

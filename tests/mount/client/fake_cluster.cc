@@ -141,9 +141,10 @@ void FakeMetad::RedirectTo(std::string leader) {
   redirect_ = std::move(leader);
 }
 
-void FakeMetad::RefuseWriteBlock(int n) {
+void FakeMetad::RefuseWriteBlock(int n, StatusCode code) {
   std::lock_guard<std::mutex> l(mu_);
   refuse_write_block_ = n;
+  refuse_code_ = code;
 }
 
 void FakeMetad::AddFile(uint64_t ino, uint64_t size) {
@@ -231,7 +232,7 @@ void FakeMetad::Register() {
     std::lock_guard<std::mutex> l(mu_);
     if (refuse_write_block_ > 0) {
       --refuse_write_block_;
-      return resp.Fail(Status(StatusCode::NoBlockd, "no live blockd"));
+      return resp.Fail(Status(refuse_code_, "refused by the test"));
     }
     FileState& f = files_[r->ino()];
     BlockLoc loc;

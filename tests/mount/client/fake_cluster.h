@@ -53,8 +53,9 @@ class FakeMetad {
 
   // When set, every call is answered NotLeader naming this address.
   void RedirectTo(std::string leader);
-  // The next n WriteBlock calls answer NoBlockd (as after a metad restart).
-  void RefuseWriteBlock(int n);
+  // The next n WriteBlock calls answer `code` (NoBlockd as after a metad
+  // restart, LockHeld as while another client writes the block).
+  void RefuseWriteBlock(int n, StatusCode code = StatusCode::NoBlockd);
   // A file (inode) with no blocks.
   void AddFile(uint64_t ino, uint64_t size = 0);
 
@@ -80,6 +81,7 @@ class FakeMetad {
   std::vector<CommitArgs> commits_;
   int calls_ = 0;
   int refuse_write_block_ = 0;
+  StatusCode refuse_code_ = StatusCode::NoBlockd;
   std::unique_ptr<Server> server_;
 };
 
