@@ -72,6 +72,19 @@ std::vector<BlockId> ReplicationMonitor::MissingBlocks(size_t max) const {
   return out;
 }
 
+bool ReplicationMonitor::Drained(BlockdId blockd) const {
+  for (BlockId block : map_->BlocksOn(blockd)) {
+    View v = Evaluate(block);
+    if (!v.managed) continue;
+    size_t elsewhere = 0;
+    for (const Replica& r : v.good)
+      if (r.blockd != blockd && registry_->Find(r.blockd)->state == BlockdState::kLive)
+        ++elsewhere;
+    if (elsewhere < v.goal) return false;
+  }
+  return true;
+}
+
 std::vector<ReplicationAction> ReplicationMonitor::Scan(int64_t now_ms, size_t max_commands,
                                                         RandomSource& rng) {
   std::vector<ReplicationAction> out;

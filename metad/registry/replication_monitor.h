@@ -66,7 +66,7 @@ struct ReplicationMonitorOptions {
   int64_t report_grace_ms = 60'000;         // see the file comment
   size_t sweep_blocks_per_scan = 1'000;     // block map sweep per Scan
   size_t max_examined_per_scan = 10'000;    // evaluations per Scan
-  size_t max_tracked_blocks = 1'000'000;    // recheck set bound
+  size_t max_tracked_blocks = 200'000;      // recheck set bound
 };
 
 struct ReplicationAction {
@@ -116,6 +116,10 @@ class ReplicationMonitor {
   std::vector<ReplicationAction> Scan(int64_t now_ms, size_t max_commands, RandomSource& rng);
 
   const ReplicationCounters& counters() const { return counters_; }
+  // True when every block `blockd` holds has its goal of good replicas on
+  // other live blockds, so that it can be switched off (decommission). Costs
+  // one evaluation per block on it: for status requests, not every tick.
+  bool Drained(BlockdId blockd) const;
   // Missing blocks (no good replica) in ascending id order, at most `max`.
   std::vector<BlockId> MissingBlocks(size_t max) const;
   const ReplicationMonitorOptions& options() const { return options_; }

@@ -1,5 +1,6 @@
 #include "metad/registry/block_map.h"
 
+#include <algorithm>
 #include <map>
 
 #include <gmock/gmock.h>
@@ -192,6 +193,38 @@ TEST_F(BlockMapTest, ChurnKeepsThePerBlockdIndexBounded) {
   std::vector<BlockId> affected = map_.RemoveBlockd(1);
   EXPECT_EQ(affected.size(), 500u);
   EXPECT_EQ(map_.block_count(), 0u);
+}
+
+TEST_F(BlockMapTest, SweepVisitsEveryBlockOnceARound) {
+  for (BlockId id = 11; id <= 300; ++id) catalog_.versions[id] = 2;
+  std::vector<ReportedReplica> report;
+  for (BlockId id = 1; id <= 300; ++id) report.push_back(R(id, 2));
+  map_.ProcessFullReport(1, report, catalog_);
+  std::vector<BlockId> seen;
+  size_t cursor = 0;
+  int calls = 0;
+  do {
+    size_t before = seen.size();
+    cursor = map_.SweepBlocks(cursor, 16, &seen);
+    // Bounded work: one bucket may hold several blocks, never a runaway.
+    EXPECT_LE(seen.size() - before, 16u + 8u);
+    ++calls;
+  } while (cursor != 0 && calls < 1000);
+  EXPECT_GT(calls, 1);
+  std::sort(seen.begin(), seen.end());
+  ASSERT_EQ(seen.size(), 300u);
+  for (BlockId id = 1; id <= 300; ++id) EXPECT_EQ(seen[id - 1], id);
+}
+
+TEST_F(BlockMapTest, BlocksOnListsWhatABlockdHolds) {
+  map_.ProcessFullReport(1, std::vector{R(3, 2), R(1, 2), R(2, 2)}, catalog_);
+  map_.ProcessFullReport(2, std::vector{R(2, 2)}, catalog_);
+  ASSERT_TRUE(map_.RemoveReplica(2, 1));
+  map_.ProcessIncrementalReport(1, std::vector{R(2, 2)}, {}, {}, catalog_);
+  map_.ProcessIncrementalReport(1, {}, std::vector{R(3, 2)}, {}, catalog_);
+  EXPECT_EQ(map_.BlocksOn(1), (std::vector<BlockId>{1, 2}));
+  EXPECT_EQ(map_.BlocksOn(2), (std::vector<BlockId>{2}));
+  EXPECT_TRUE(map_.BlocksOn(9).empty());
 }
 
 }  // namespace

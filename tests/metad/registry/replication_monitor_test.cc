@@ -376,6 +376,7 @@ TEST_F(MonitorTest, DecommissioningReplicasAreCopiedAndCountOnlyAsSources) {
   BlockdId c1 = Add("c1", "10.0.3.1", {R(1)});
   BlockdId c2 = Add("c2", "10.0.3.2");
   EXPECT_THAT(Scan(), IsEmpty());
+  EXPECT_FALSE(manager_.monitor().Drained(a1));
   ASSERT_TRUE(manager_.SetDecommissioning(a1, true).ok());
   std::vector<ReplicationAction> actions = Scan();
   ASSERT_EQ(actions.size(), 1u);
@@ -387,6 +388,8 @@ TEST_F(MonitorTest, DecommissioningReplicasAreCopiedAndCountOnlyAsSources) {
   // Three live replicas elsewhere: goal met, and a1's replica is not trimmed.
   EXPECT_THAT(Scan(), IsEmpty());
   EXPECT_EQ(Holders(1), (std::set<BlockdId>{a1, b1, c1, c2}));
+  EXPECT_TRUE(manager_.monitor().Drained(a1));
+  EXPECT_FALSE(manager_.monitor().Drained(b1));  // live: its replica counts
 
   // A block held only by the draining blockd is copied from it.
   Report("a1", {R(9)});
@@ -396,7 +399,9 @@ TEST_F(MonitorTest, DecommissioningReplicasAreCopiedAndCountOnlyAsSources) {
   ASSERT_EQ(from_drain.size(), 1u);
   EXPECT_EQ(from_drain[0].blockd, a1);
   EXPECT_NE(from_drain[0].target, a1);
-  (void)b1;
+  EXPECT_FALSE(manager_.monitor().Drained(a1));
+  Land(from_drain);
+  EXPECT_TRUE(manager_.monitor().Drained(a1));
 }
 
 TEST_F(MonitorTest, GoalChangesProduceCopiesThenDeletes) {
