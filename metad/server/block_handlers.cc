@@ -32,7 +32,7 @@ static BlockdId BlockdAt(const BlockdRegistry& reg, std::string_view address) {
 }
 
 void MetaServer::RegisterBlockHandlers() {
-  Server& s = *cli_server_;
+  LeaderOnly s{this, *cli_server_};
 
   s.Handle<fb::GetBlocksRequest>(M(fb::MetaMethod::GetBlocks), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::GetBlocksRequest>();

@@ -36,7 +36,24 @@ void MetaServer::RegisterBlockdHandlers() {
         const auto* r = req.As<fb::BlockdHeartbeatRequest>();
         HeartbeatResult hb = [&] {
           std::lock_guard l(reg_mu_);
-          return blockds_->Heartbeat(r->blockd_id(), Str(r->uuid()), HeartbeatStatsFromWire(*r), NowMs());
+          HeartbeatResult h =
+              blockds_->Heartbeat(r->blockd_id(), Str(r->uuid()), HeartbeatStatsFromWire(*r), NowMs());
+          if (replicated()) {
+            // Only the serving leader commands blockds: a follower may not yet
+            // know a block a replica belongs to and would delete it. A new
+            // leader asks every blockd for a full report once (its map missed
+            // replicas reported before it applied their blocks).
+            if (!replicator_->serving()) {
+              h.commands.clear();
+            } else {
+              uint64_t& seen = report_epoch_[std::string(Str(r->uuid()))];
+              if (seen != lead_epoch_.load()) {
+                seen = lead_epoch_.load();
+                h.reregister = true;
+              }
+            }
+          }
+          return h;
         }();
         flatbuffers::FlatBufferBuilder fbb(256);
         fbb.Finish(BuildHeartbeatReply(fbb, hb));

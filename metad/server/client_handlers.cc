@@ -31,7 +31,7 @@ void ReplyOpen(Responder& r, const Attr& a, uint64_t handle) {
 }  // namespace
 
 void MetaServer::RegisterClientHandlers() {
-  Server& s = *cli_server_;
+  LeaderOnly s{this, *cli_server_};
 
   s.Handle<fb::HelloRequest>(M(fb::MetaMethod::Hello), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::HelloRequest>();
@@ -330,7 +330,8 @@ void MetaServer::RegisterClientHandlers() {
     ReplyEmpty(resp);
   });
 
-  s.Handle<fb::ClusterStatusRequest>(
+  // Every member answers (the CLI may ask a follower).
+  cli_server_->Handle<fb::ClusterStatusRequest>(
       M(fb::MetaMethod::ClusterStatus), [this](Request&&, Responder&& resp) {
         flatbuffers::FlatBufferBuilder fbb(1024);
         std::vector<flatbuffers::Offset<fb::BlockdStatus>> rows;
@@ -350,11 +351,31 @@ void MetaServer::RegisterClientHandlers() {
           std::shared_lock l(ns_mu_);
           files = ns_->inode_count();
         }
-        uint64_t applied = applied_index_.load();
-        auto self = fb::CreateMetadStatus(fbb, fbb.CreateString(settings_.bind_for_cli),
-                                          fbb.CreateString("leader"), fbb.CreateString("single"),
-                                          applied, applied, true);
-        fbb.Finish(fb::CreateClusterStatusReply(fbb, fbb.CreateVector(&self, 1),
+        std::vector<flatbuffers::Offset<fb::MetadStatus>> metads;
+        if (!replicated()) {
+          uint64_t applied = applied_index_.load();
+          metads.push_back(fb::CreateMetadStatus(
+              fbb, fbb.CreateString(settings_.bind_for_cli), fbb.CreateString("leader"),
+              fbb.CreateString("single"), applied, applied, true));
+        } else {
+          std::vector<std::optional<replication::ReplicaStatus>> group =
+              replicator_->GroupStatus(std::chrono::milliseconds(300));
+          for (size_t i = 0; i < group.size(); ++i) {
+            const auto& g = group[i];
+            std::string addr = CliAddressOf(static_cast<paxos::NodeId>(i + 1));
+            if (!g) {
+              metads.push_back(fb::CreateMetadStatus(fbb, fbb.CreateString(addr),
+                                                     fbb.CreateString("down"),
+                                                     fbb.CreateString("-"), 0, 0, false));
+              continue;
+            }
+            metads.push_back(fb::CreateMetadStatus(
+                fbb, fbb.CreateString(addr), fbb.CreateString(paxos::RoleName(g->role)),
+                fbb.CreateString(fmt::format("{}.{}", g->ballot.round, g->ballot.node_id)),
+                g->commit_index, g->applied_index, g->serving));
+          }
+        }
+        fbb.Finish(fb::CreateClusterStatusReply(fbb, fbb.CreateVector(metads),
                                                 fbb.CreateVector(rows), files, blocks, 0));
         resp.Reply(fbb);
       });

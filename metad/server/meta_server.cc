@@ -97,6 +97,7 @@ Status MetaServer::Recover() {
     Status s = checkpointer_->MaybeCheckpoint(last_index);
     if (!s.ok()) log_.Error("metad: checkpoint at index {} failed: {}", last_index, s.ToString());
   };
+  if (settings_.ot_paxos.size() > 1) return OpenReplication(ch);
   store::GroupCommitterOptions co;
   co.queue_records_max = static_cast<size_t>(settings_.max_tqueue_len) * 8;
   committer_ = std::make_unique<store::GroupCommitter>(*editlog_, ch, co, log_);
@@ -126,6 +127,7 @@ Status MetaServer::Start() {
 
   ODFS_RETURN_IF_ERROR(cli_server_->Start());
   ODFS_RETURN_IF_ERROR(dn_server_->Start());
+  if (replicator_) ODFS_RETURN_IF_ERROR(replicator_->Start());
   tick_thread_ = std::thread([this] { TickLoop(); });
   log_.Info("metad: serving clients={} blockds={} editlog={} fsimage={}",
             cli_server_->bound().ToString(), dn_server_->bound().ToString(),
@@ -144,13 +146,16 @@ void MetaServer::Stop() {
   if (cli_server_) cli_server_->Stop();
   if (dn_server_) dn_server_->Stop();
   if (committer_) committer_->Shutdown();
+  if (replicator_) replicator_->Shutdown();
 }
 
 void MetaServer::Commit(std::string record, Responder* responder, AppliedFn on_applied) {
   auto resp = std::make_shared<Responder>(std::move(*responder));
-  Status s = committer_->Submit(
+  Status s = SubmitRecord(
       std::move(record), [this, resp, on_applied = std::move(on_applied)](const store::Committed& c) {
         if (c.index == 0) {  // never reached the log
+          if (c.status.code() == StatusCode::NotLeader)
+            return resp->Fail(c.status, LeaderCliAddress());
           resp->Fail(c.status);
           return;
         }
@@ -164,7 +169,11 @@ void MetaServer::Commit(std::string record, Responder* responder, AppliedFn on_a
         }
         on_applied(r, *resp);
       });
-  if (!s.ok()) resp->Fail(s);
+  if (s.code() == StatusCode::NotLeader) {
+    resp->Fail(Status(StatusCode::NotLeader, "not the leader"), LeaderCliAddress());
+  } else if (!s.ok()) {
+    resp->Fail(s);
+  }
 }
 
 void MetaServer::AfterApply(const ApplyResult& r) {
@@ -189,7 +198,8 @@ void MetaServer::PurgeIfOrphan(InodeId inode) {
     Result<Attr> a = ns_->GetAttr(inode);
     if (!a.ok() || a->nlink != 0) return;
   }
-  Status s = committer_->Submit(records::Purge(inode), [this, inode](const store::Committed& c) {
+  if (replicated() && !replicator_->serving()) return;  // the leader purges
+  Status s = SubmitRecord(records::Purge(inode), [this, inode](const store::Committed& c) {
     if (c.index != 0 && last_apply_.status.ok()) {
       AfterApply(last_apply_);
       log_.Debug("metad: purged orphan inode={}", inode);

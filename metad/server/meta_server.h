@@ -7,8 +7,10 @@
 // the caller) and submits it to the GroupCommitter; the committer's thread
 // makes a batch of records durable with one RocksDB sync, applies each to the
 // namespace and calls its completion, which replies. Reads are answered on the
-// loop thread under a shared lock. Today one metad commits alone; the Paxos
-// issue replaces the committer's single-node commit with a replicated one.
+// loop thread under a shared lock. With one metad the GroupCommitter commits
+// alone; with several (ot_paxos) the Replicator (metad/replication) commits
+// each batch through Multi-Paxos and every member applies it; followers
+// answer client calls with NotLeader + the leader's client address.
 //
 // Failure modes: a disk error in the editlog fails the committer: every later
 // mutation fails with that Status (restart to recover); bad requests get the
@@ -21,6 +23,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -37,6 +40,7 @@
 #include "metad/registry/blockd_manager.h"
 #include "metad/registry/random_source.h"
 #include "metad/registry/topology.h"
+#include "metad/replication/replicator.h"
 #include "metad/server/block_index.h"
 #include "metad/server/sessions.h"
 #include "metad/server/settings.h"
@@ -81,6 +85,32 @@ class MetaServer : public BlockCatalog {
   InodeId NextInodeId() { return next_inode_.fetch_add(1); }
   BlockId NextBlockId() { return next_block_.fetch_add(1); }
 
+  // ---- replication (replication.cc) ----
+  bool replicated() const { return replicator_ != nullptr; }
+  // Builds the Replicator when ot_paxos names more than one metad.
+  Status OpenReplication(const store::GroupCommitterHooks& hooks);
+  // Queues a record with the committer (one metad) or the Replicator.
+  Status SubmitRecord(std::string record, store::GroupCommitter::DoneFn done);
+  // The client address ("host:port") of paxos node `id`, "" when unknown.
+  std::string CliAddressOf(paxos::NodeId id) const;
+  std::string LeaderCliAddress() const;
+  // Registers client handlers that only the serving leader runs; any other
+  // member answers NotLeader with the leader's client address.
+  struct LeaderOnly {
+    MetaServer* self;
+    Server& server;
+    template <class Req>
+    void Handle(uint16_t type, Handler h) {
+      server.Handle<Req>(type, [self = self, h = std::move(h)](Request&& req, Responder&& resp) {
+        if (self->replicated() && !self->replicator_->serving())
+          return resp.Fail(Status(StatusCode::NotLeader, "not the leader"),
+                           self->LeaderCliAddress());
+        h(std::move(req), std::move(resp));
+      });
+    }
+  };
+  void ReplyClusterStatus(Responder& resp);
+
   // ---- client handlers (client_handlers.cc, block_handlers.cc) ----
   void RegisterClientHandlers();
   void RegisterBlockHandlers();
@@ -92,7 +122,8 @@ class MetaServer : public BlockCatalog {
   std::unique_ptr<store::RocksEditLog> editlog_;
   std::unique_ptr<store::RocksFsImageStore> images_;
   std::unique_ptr<store::Checkpointer> checkpointer_;
-  std::unique_ptr<store::GroupCommitter> committer_;
+  std::unique_ptr<store::GroupCommitter> committer_;      // one metad
+  std::unique_ptr<replication::Replicator> replicator_;  // a Paxos group
 
   mutable std::shared_mutex ns_mu_;
   std::unique_ptr<Namespace> ns_;  // GUARDED_BY(ns_mu_)
@@ -108,6 +139,10 @@ class MetaServer : public BlockCatalog {
   mutable std::mutex reg_mu_;
   std::unique_ptr<BlockdManager> blockds_;  // GUARDED_BY(reg_mu_)
   std::unique_ptr<RandomSource> rng_;       // GUARDED_BY(reg_mu_)
+  // Leaderships served so far, and per blockd uuid the leadership it last
+  // re-registered (full report) with.
+  std::atomic<uint64_t> lead_epoch_{0};
+  std::map<std::string, uint64_t> report_epoch_;  // GUARDED_BY(reg_mu_)
 
   Sessions sessions_;
 

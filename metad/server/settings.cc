@@ -28,7 +28,8 @@ Result<MetadSettings> MetadSettings::Load(const ConfigFile& file) {
       .String("topology", &s.topology)
       .Size("default_blk_sz", &s.default_blk_sz, 64 << 10, 4ull << 30)
       .Int("default_blk_rep", &s.default_blk_rep, 1, 16)
-      .Int("session_timeout", &s.session_timeout_s, 1, 1 << 20);
+      .Int("session_timeout", &s.session_timeout_s, 1, 1 << 20)
+      .List("ot_cli", &s.ot_cli);
   ODFS_RETURN_IF_ERROR(r.Finish());
   if (s.default_blk_sz % (64 << 10) != 0)
     return Status(StatusCode::Invalid,

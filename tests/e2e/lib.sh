@@ -12,7 +12,8 @@ set -euo pipefail
 
 SRC=${ODFS_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 LOCAL="$SRC/deploy/opendfs-local"
-CLI="$SRC/build/mount/opendfs"
+BUILD=${ODFS_BUILD_DIR:-$SRC/build}
+CLI="$BUILD/mount/opendfs"
 [ -x "$CLI" ] || CLI=$(command -v opendfs || echo opendfs)
 
 if [ "$(id -u)" -ne 0 ] || [ ! -e /dev/fuse ]; then

@@ -1,0 +1,441 @@
+#include "metad/replication/replicator.h"
+
+#include <time.h>
+
+#include <cstdlib>
+#include <future>
+
+#include "libnet/check.h"
+#include "metad/replication/batch.h"
+#include "metad/replication/paxos_wire.h"
+#include "paxos_generated.h"
+
+namespace opendfs::replication {
+namespace {
+
+constexpr uint16_t M(fb::PaxosMethod m) { return static_cast<uint16_t>(m); }
+constexpr std::chrono::milliseconds kTick{5};
+constexpr std::chrono::milliseconds kSendTimeout{2000};
+
+Status NotLeader() { return Status(StatusCode::NotLeader, ""); }
+
+ReplicaStatus FromWire(const fb::PaxosStatusReply& r) {
+  ReplicaStatus s;
+  s.node = r.node();
+  std::string role = r.role() ? r.role()->str() : "";
+  s.role = role == "leader"      ? paxos::Role::kLeader
+           : role == "candidate" ? paxos::Role::kCandidate
+                                 : paxos::Role::kFollower;
+  if (r.ballot()) s.ballot = paxos::Ballot{r.ballot()->round(), r.ballot()->node_id()};
+  s.commit_index = r.commit_index();
+  s.applied_index = r.applied_index();
+  s.leader = r.leader();
+  s.serving = r.serving();
+  s.log_index = r.log_index();
+  return s;
+}
+
+}  // namespace
+
+Replicator::Replicator(store::EditLog& log, ReplicatorOptions options, ReplicatorHooks hooks,
+                       Logger& logger)
+    : log_(log), options_(std::move(options)), hooks_(std::move(hooks)), logger_(logger) {}
+
+Replicator::~Replicator() { Shutdown(); }
+
+int64_t Replicator::NowMs() const {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+Result<std::unique_ptr<Replicator>> Replicator::Open(store::EditLog& log,
+                                                     ReplicatorOptions options,
+                                                     ReplicatorHooks hooks, Logger& logger) {
+  const size_t n = options.members.size();
+  if (options.self_id == paxos::kNoNode || options.self_id > n)
+    return Status(StatusCode::Invalid, "paxos: this node is not a member of ot_paxos");
+  std::unique_ptr<Replicator> r(new Replicator(log, std::move(options), std::move(hooks), logger));
+  const ReplicatorOptions& o = r->options_;
+  for (const std::string& m : o.members) {
+    ODFS_ASSIGN_OR_RETURN(Endpoint ep, Endpoint::Parse(m));
+    r->peers_.push_back(ep);
+  }
+  paxos::Config config;
+  config.self_id = o.self_id;
+  for (size_t i = 1; i <= n; ++i) config.members.push_back(static_cast<paxos::NodeId>(i));
+  config.heartbeat_interval_ms = o.heartbeat_interval_ms;
+  config.election_timeout_ms = o.election_timeout_ms;
+  config.lease_timeout_ms = o.lease_timeout_ms;
+  config.max_clock_jump_ms = o.max_clock_jump_ms;
+  if (const char* bad = config.Validate())
+    return Status(StatusCode::Invalid, std::string("paxos config: ") + bad);
+
+  ODFS_ASSIGN_OR_RETURN(r->store_, PaxosStore::Open(o.paxos_dir));
+  ODFS_ASSIGN_OR_RETURN(PaxosDisk disk, r->store_->Load());
+  paxos::PersistedState ps;
+  ps.hard_state = disk.hard_state;
+  ps.snapshot_index = disk.compacted;
+  if (!disk.mark) {
+    // A fresh store: whatever the editlog holds predates replication.
+    r->mark_ = AppliedMark{disk.compacted, log.last_index()};
+    ODFS_RETURN_IF_ERROR(r->store_->Save(std::nullopt, {}, r->mark_, true));
+  } else {
+    r->mark_ = *disk.mark;
+    // Walk committed slots whose records already reached the EditLog (an
+    // Append is atomic: a slot is all in or all out).
+    std::map<paxos::Slot, const paxos::LogEntry*> by_slot;
+    for (const paxos::LogEntry& e : disk.entries) by_slot[e.slot] = &e;
+    for (paxos::Slot s = r->mark_.slot + 1;; ++s) {
+      auto it = by_slot.find(s);
+      if (it == by_slot.end()) break;
+      uint64_t count = 0;
+      if (!it->second->value.is_noop) {
+        std::optional<Batch> b = DecodeBatch(it->second->value.bytes);
+        if (!b) return Status(StatusCode::Corrupt, "paxos store: malformed batch in slot " +
+                                                       std::to_string(s));
+        count = b->records.size();
+      }
+      if (r->mark_.log_index + count > log.last_index()) break;
+      if (count == 0 && s > disk.hard_state.commit_index) break;  // not known chosen
+      r->mark_ = AppliedMark{s, r->mark_.log_index + count};
+    }
+  }
+  ps.applied_index = std::max(r->mark_.slot, disk.compacted);
+  ps.hard_state.commit_index = std::max(ps.hard_state.commit_index, ps.applied_index);
+  ps.entries = std::move(disk.entries);
+  r->compacted_ = disk.compacted;
+  r->persisted_promise_ = ps.hard_state.promised;
+  r->rng_ = std::make_unique<paxos::XorShiftRng>(static_cast<uint64_t>(r->NowMs()) * 7919 +
+                                                 o.self_id);
+  r->node_ = std::make_unique<paxos::Node>(config, *r->rng_, r->NowMs(), ps);
+  logger.Info("paxos: node {} of {} restored promised=({},{}) commit={} applied={} "
+              "compacted={} log_index={}",
+              o.self_id, n, ps.hard_state.promised.round, ps.hard_state.promised.node_id,
+              ps.hard_state.commit_index, ps.applied_index, disk.compacted, r->mark_.log_index);
+  r->PublishStatus();
+  return r;
+}
+
+Status Replicator::Start() {
+  ServerOptions so;
+  so.bind = options_.bind;
+  so.workers = 1;
+  so.name = "metad-paxos";
+  so.limits.max_payload_len = 64u << 20;
+  server_ = std::make_unique<Server>(so, logger_);
+  auto one_way = [this](uint16_t method) {
+    return [this, method](Request&& req, Responder&& resp) {
+      std::optional<paxos::Message> m =
+          DecodeMessage(method, req.payload.data(), options_.self_id);
+      flatbuffers::FlatBufferBuilder fbb(16);
+      fbb.Finish(fb::CreatePaxosAck(fbb));
+      resp.Reply(fbb);
+      if (!m) return;
+      {
+        std::lock_guard lock(mu_);
+        inbox_.push_back(std::move(*m));
+      }
+      cv_.notify_one();
+    };
+  };
+  using PM = fb::PaxosMethod;
+  server_->Handle<fb::PaxosPrepare>(M(PM::PaxosPrepare), one_way(M(PM::PaxosPrepare)));
+  server_->Handle<fb::PaxosPromise>(M(PM::PaxosPromise), one_way(M(PM::PaxosPromise)));
+  server_->Handle<fb::PaxosAccept>(M(PM::PaxosAccept), one_way(M(PM::PaxosAccept)));
+  server_->Handle<fb::PaxosAccepted>(M(PM::PaxosAccepted), one_way(M(PM::PaxosAccepted)));
+  server_->Handle<fb::PaxosReject>(M(PM::PaxosReject), one_way(M(PM::PaxosReject)));
+  server_->Handle<fb::PaxosHeartbeat>(M(PM::PaxosHeartbeat), one_way(M(PM::PaxosHeartbeat)));
+  server_->Handle<fb::PaxosHeartbeatAck>(M(PM::PaxosHeartbeatAck),
+                                         one_way(M(PM::PaxosHeartbeatAck)));
+  server_->Handle<fb::PaxosCatchupRequest>(M(PM::PaxosCatchupRequest),
+                                           one_way(M(PM::PaxosCatchupRequest)));
+  server_->Handle<fb::PaxosCatchupReply>(M(PM::PaxosCatchupReply),
+                                         one_way(M(PM::PaxosCatchupReply)));
+  server_->Handle<fb::PaxosStatusRequest>(
+      M(PM::PaxosStatus), [this](Request&&, Responder&& resp) {
+        ReplicaStatus s = status();
+        flatbuffers::FlatBufferBuilder fbb(128);
+        fb::PaxosBallot b(s.ballot.round, s.ballot.node_id);
+        fbb.Finish(fb::CreatePaxosStatusReply(fbb, s.node, fbb.CreateString(paxos::RoleName(s.role)),
+                                              &b, s.commit_index, s.applied_index, s.leader,
+                                              s.serving, s.log_index));
+        resp.Reply(fbb);
+      });
+  ODFS_RETURN_IF_ERROR(server_->Start());
+  ClientOptions co;
+  co.name = "metad-paxos-client";
+  co.connect_timeout = std::chrono::milliseconds(500);
+  co.limits.max_payload_len = 64u << 20;
+  client_ = std::make_unique<Client>(co, logger_);
+  thread_ = std::thread([this] { Loop(); });
+  logger_.Info("paxos: node {} serving peers on {}", options_.self_id,
+               server_->bound().ToString());
+  return Status::Ok();
+}
+
+void Replicator::Shutdown() {
+  std::call_once(shutdown_once_, [this] {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    has_room_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (server_) server_->Stop();
+    if (client_) client_->Stop();
+    Status s(StatusCode::ShuttingDown, "metad is shutting down");
+    FailQueued(s);
+    for (auto& [slot, p] : proposals_)
+      for (DoneFn& d : p.dones) d(store::Committed{s, 0});
+    proposals_.clear();
+  });
+}
+
+Status Replicator::Submit(std::string record, DoneFn done) {
+  ODFS_CHECK(done != nullptr);
+  if (record.size() > options_.record_bytes_max)
+    return Status(StatusCode::TooBig, "editlog record of " + std::to_string(record.size()) +
+                                          " bytes is too large");
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (stopping_) return Status(StatusCode::ShuttingDown, "metad is shutting down");
+    if (!serving_.load()) return NotLeader();
+    if (queue_.size() < options_.queue_records_max) break;
+    has_room_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  queue_.push_back(Pending{std::move(record), std::move(done)});
+  lock.unlock();
+  cv_.notify_one();
+  return Status::Ok();
+}
+
+paxos::NodeId Replicator::leader() const {
+  std::lock_guard lock(status_mu_);
+  return status_.leader;
+}
+
+ReplicaStatus Replicator::status() const {
+  std::lock_guard lock(status_mu_);
+  return status_;
+}
+
+void Replicator::PublishStatus() {
+  ReplicaStatus s;
+  s.node = options_.self_id;
+  s.role = node_->role();
+  s.ballot = node_->ballot();
+  s.commit_index = node_->commit_index();
+  s.applied_index = node_->applied_index();
+  s.leader = node_->role() == paxos::Role::kLeader ? options_.self_id : node_->leader_hint();
+  s.serving = serving_.load();
+  s.log_index = log_.last_index();
+  std::lock_guard lock(status_mu_);
+  status_ = s;
+}
+
+std::vector<std::optional<ReplicaStatus>> Replicator::GroupStatus(
+    std::chrono::milliseconds timeout) {
+  std::vector<std::optional<ReplicaStatus>> out(peers_.size());
+  std::vector<std::future<std::optional<ReplicaStatus>>> futures(peers_.size());
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (i + 1 == options_.self_id) continue;
+    auto p = std::make_shared<std::promise<std::optional<ReplicaStatus>>>();
+    futures[i] = p->get_future();
+    flatbuffers::FlatBufferBuilder fbb(16);
+    fbb.Finish(fb::CreatePaxosStatusRequest(fbb));
+    client_->CallAsync<fb::PaxosStatusReply>(
+        peers_[i], M(fb::PaxosMethod::PaxosStatus), fbb, {}, timeout,
+        [p](Result<Reply> r) {
+          if (!r.ok()) return p->set_value(std::nullopt);
+          p->set_value(FromWire(*r->As<fb::PaxosStatusReply>()));
+        });
+  }
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (i + 1 == options_.self_id) {
+      out[i] = status();
+    } else {
+      out[i] = futures[i].get();
+    }
+  }
+  return out;
+}
+
+void Replicator::Loop() {
+  std::vector<paxos::Message> inbox;
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, kTick, [this] {
+      return stopping_ || !inbox_.empty() ||
+             (!queue_.empty() && serving_.load() &&
+              in_flight_.load() < options_.max_batches_in_flight);
+    });
+    if (stopping_) break;
+    inbox.swap(inbox_);
+    lock.unlock();
+    const int64_t now = NowMs();
+    for (const paxos::Message& m : inbox) node_->Step(m, now);
+    inbox.clear();
+    node_->Tick(now);
+    ProposeQueued();
+    Drain(now);
+    UpdateServing(now);
+    PublishStatus();
+    lock.lock();
+  }
+}
+
+void Replicator::ProposeQueued() {
+  if (!serving_.load()) return;
+  while (proposals_.size() < options_.max_batches_in_flight) {
+    std::vector<std::string> records;
+    std::vector<DoneFn> dones;
+    {
+      std::lock_guard lock(mu_);
+      size_t bytes = 0;
+      while (!queue_.empty() && records.size() < options_.batch_records_max &&
+             (records.empty() || bytes + queue_.front().record.size() <= options_.batch_bytes_max)) {
+        bytes += queue_.front().record.size();
+        records.push_back(std::move(queue_.front().record));
+        dones.push_back(std::move(queue_.front().done));
+        queue_.pop_front();
+      }
+    }
+    if (records.empty()) return;
+    has_room_.notify_all();
+    const uint64_t seq = next_seq_++;
+    paxos::ProposeResult r =
+        node_->Propose(paxos::Value::Of(EncodeBatch(options_.self_id, seq, records)));
+    if (r.status != paxos::ProposeStatus::kOk) {
+      Status s = r.status == paxos::ProposeStatus::kBusy
+                     ? Status(StatusCode::Busy, "paxos window full")
+                     : NotLeader();
+      for (DoneFn& d : dones) d(store::Committed{s, 0});
+      return;
+    }
+    proposals_[r.slot] = Proposal{seq, std::move(dones)};
+    in_flight_ = proposals_.size();
+  }
+}
+
+void Replicator::Drain(int64_t now_ms) {
+  (void)now_ms;
+  while (node_->HasReady()) {
+    paxos::Ready rd = node_->TakeReady();
+    if (rd.hard_state || !rd.entries.empty()) {
+      const bool sync = !rd.entries.empty() ||
+                        (rd.hard_state && rd.hard_state->promised != persisted_promise_);
+      Status s = store_->Save(rd.hard_state, rd.entries, mark_, sync);
+      if (!s.ok()) Fatal(s, "persisting paxos state");
+      if (rd.hard_state) persisted_promise_ = rd.hard_state->promised;
+    }
+    for (const paxos::Message& m : rd.messages) Send(m);
+    if (!rd.committed.empty()) ApplyCommitted(rd.committed);
+    for (const paxos::SnapshotNeeded& sn : rd.snapshots_needed)
+      logger_.Warn("paxos: node {} needs a snapshot through slot {}: snapshot shipping is not "
+                   "implemented (raise retain_slots)",
+                   sn.peer, sn.snapshot_index);
+    if (rd.soft_state)
+      logger_.Info("paxos: node {} is now {} (leader hint {}, ballot ({},{}))", options_.self_id,
+                   paxos::RoleName(rd.soft_state->role), rd.soft_state->leader_hint,
+                   rd.soft_state->ballot.round, rd.soft_state->ballot.node_id);
+  }
+}
+
+void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
+  std::vector<store::LogRecord> records;
+  std::vector<std::optional<Batch>> batches;
+  batches.reserve(committed.size());
+  uint64_t next = log_.last_index() + 1;
+  for (const paxos::LogEntry& e : committed) {
+    if (e.value.is_noop) {
+      batches.emplace_back(std::nullopt);
+      continue;
+    }
+    std::optional<Batch> b = DecodeBatch(e.value.bytes);
+    ODFS_CHECK(b.has_value());  // every member proposes well-formed batches
+    for (std::string_view r : b->records) records.push_back(store::LogRecord{next++, std::string(r)});
+    batches.push_back(std::move(b));
+  }
+  if (!records.empty()) {
+    Status s = log_.Append(records);
+    if (!s.ok()) Fatal(s, "appending committed records to the editlog");
+  }
+  size_t ri = 0;
+  for (size_t i = 0; i < committed.size(); ++i) {
+    const paxos::Slot slot = committed[i].slot;
+    auto pit = proposals_.find(slot);
+    const bool mine = pit != proposals_.end() && batches[i] &&
+                      batches[i]->proposer == options_.self_id && batches[i]->seq == pit->second.seq;
+    const size_t count = batches[i] ? batches[i]->records.size() : 0;
+    for (size_t k = 0; k < count; ++k, ++ri) {
+      const store::LogRecord& rec = records[ri];
+      Status st = hooks_.apply ? hooks_.apply(rec.index, rec.bytes) : Status::Ok();
+      if (mine) pit->second.dones[k](store::Committed{std::move(st), rec.index});
+    }
+    if (pit != proposals_.end()) {
+      if (!mine) {
+        Status s(StatusCode::NotLeader, "");
+        for (DoneFn& d : pit->second.dones) d(store::Committed{s, 0});
+      }
+      proposals_.erase(pit);
+    }
+  }
+  in_flight_ = proposals_.size();
+  mark_ = AppliedMark{committed.back().slot, log_.last_index()};
+  if (!records.empty() && hooks_.after_batch) hooks_.after_batch(records.back().index);
+  const paxos::Slot applied = node_->applied_index();
+  if (applied > compacted_ + options_.retain_slots + options_.retain_slots / 4 + 1) {
+    const paxos::Slot through = applied - options_.retain_slots;
+    node_->Compact(through);
+    Status s = store_->Compact(through, mark_);
+    if (!s.ok()) Fatal(s, "compacting the paxos store");
+    compacted_ = through;
+  }
+}
+
+void Replicator::UpdateServing(int64_t now_ms) {
+  const bool leader = node_->role() == paxos::Role::kLeader;
+  const bool want = leader && node_->LeaseValid(now_ms) && !node_->HasReady() &&
+                    node_->applied_index() == node_->commit_index();
+  if (want && !serving_.load()) {
+    if (hooks_.on_serving) hooks_.on_serving();
+    serving_ = true;
+    logger_.Info("paxos: node {} serves as leader (ballot ({},{}), applied slot {})",
+                 options_.self_id, node_->ballot().round, node_->ballot().node_id,
+                 node_->applied_index());
+  } else if (!want && serving_.load()) {
+    serving_ = false;
+    if (!leader) {
+      logger_.Info("paxos: node {} stopped leading", options_.self_id);
+      FailQueued(NotLeader());
+    }
+  }
+}
+
+void Replicator::FailQueued(const Status& s) {
+  std::deque<Pending> q;
+  {
+    std::lock_guard lock(mu_);
+    q.swap(queue_);
+  }
+  has_room_.notify_all();
+  for (Pending& p : q) p.done(store::Committed{s, 0});
+}
+
+void Replicator::Send(const paxos::Message& m) {
+  if (m.to == paxos::kNoNode || m.to > peers_.size()) return;
+  flatbuffers::FlatBufferBuilder fbb(256);
+  uint16_t method = EncodeMessage(m, fbb);
+  client_->CallAsync<fb::PaxosAck>(peers_[m.to - 1], method, fbb, {}, kSendTimeout,
+                                   [](Result<Reply>) {});
+}
+
+void Replicator::Fatal(const Status& s, const char* what) {
+  logger_.Error("paxos: node {}: {} failed: {}; stopping (restart recovers from disk)",
+                options_.self_id, what, s.ToString());
+  std::abort();
+}
+
+}  // namespace opendfs::replication

@@ -1,0 +1,181 @@
+// Replicator: the Multi-Paxos driver of a metad group. It wires the pure core
+// (metad/paxos Node) to libnet, to its PaxosStore and to the metad's EditLog,
+// and replaces the single-node GroupCommitter when ot_paxos names >1 metad.
+//
+// Happy path (leader): Submit(record, done) queues a record; the driver thread
+// takes everything queued (one batch = one Paxos value, at most
+// max_batches_in_flight values in flight, so records submitted while a round
+// is out ride together), proposes it, and for each Ready of the core:
+//   1. persists accepted entries + hard state in ONE WriteBatch (synced when
+//      the promise or entries changed) — before any message leaves;
+//   2. sends the messages one-way (PaxosAck replies are ignored);
+//   3. appends every committed value's records to the EditLog in ONE synced
+//      Append (dense indices, as the single-node metad), then for each record
+//      apply(index, bytes) and right after it the record's done callback;
+//   4. after_batch(last index) (the Checkpointer hooks in there).
+// Every member applies committed values the same way, in slot order.
+//
+// Serving: Submit is accepted only while this node is leader, holds its read
+// lease (so its read barrier committed) and applied everything committed;
+// on_serving() runs on the transition (the metad resets its id counters from
+// the namespace there). Otherwise Submit returns NotLeader (empty message: the
+// caller adds the leader's address from leader()).
+//
+// Failure modes: a record whose slot was taken by another leader's value is
+// completed with NotLeader (it was never committed: the client may retry);
+// losing leadership fails records not yet proposed with NotLeader; a
+// PaxosStore or EditLog write failure aborts the process (Paxos must not speak
+// after a lost write; restart recovers from disk); a follower needing a
+// snapshot (the leader compacted past it) is only logged — snapshot shipping
+// is not implemented, so compaction keeps `retain_slots` slots.
+//
+// Threads: Submit/status/GroupStatus from any thread; hooks and done
+// callbacks run on the driver thread only, one at a time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "libnet/client.h"
+#include "libnet/endpoint.h"
+#include "libnet/log.h"
+#include "libnet/server.h"
+#include "metad/paxos/node.h"
+#include "metad/replication/paxos_store.h"
+#include "metad/store/edit_log.h"
+#include "metad/store/group_committer.h"
+
+namespace opendfs::replication {
+
+struct ReplicatorOptions {
+  std::string bind;                  // this node's paxos endpoint (my_paxos)
+  std::vector<std::string> members;  // every member's paxos endpoint; node id = position + 1
+  paxos::NodeId self_id = paxos::kNoNode;
+  std::string paxos_dir;             // the PaxosStore's RocksDB
+  int64_t heartbeat_interval_ms = 50;
+  int64_t election_timeout_ms = 500;
+  int64_t lease_timeout_ms = 400;
+  int64_t max_clock_jump_ms = 100;
+  size_t queue_records_max = 8192;
+  size_t batch_records_max = 4096;
+  size_t batch_bytes_max = 4 << 20;
+  size_t record_bytes_max = 1 << 20;
+  size_t max_batches_in_flight = 2;
+  paxos::Slot retain_slots = 200000;  // slots kept for followers' catch-up
+};
+
+struct ReplicatorHooks {
+  std::function<Status(uint64_t index, std::string_view record)> apply;
+  std::function<void(uint64_t last_index)> after_batch;
+  std::function<void()> on_serving;
+};
+
+struct ReplicaStatus {
+  paxos::NodeId node = paxos::kNoNode;
+  paxos::Role role = paxos::Role::kFollower;
+  paxos::Ballot ballot;
+  paxos::Slot commit_index = 0;
+  paxos::Slot applied_index = 0;
+  paxos::NodeId leader = paxos::kNoNode;
+  bool serving = false;
+  uint64_t log_index = 0;  // EditLog last index
+};
+
+class Replicator {
+ public:
+  using DoneFn = std::function<void(const store::Committed&)>;
+
+  // Opens the PaxosStore and restores the core from it; `log` (already
+  // recovered into the namespace by the caller) must outlive the replicator.
+  static Result<std::unique_ptr<Replicator>> Open(store::EditLog& log, ReplicatorOptions options,
+                                                  ReplicatorHooks hooks, Logger& logger);
+  ~Replicator();  // Shutdown()
+  Replicator(const Replicator&) = delete;
+  Replicator& operator=(const Replicator&) = delete;
+
+  // Binds the paxos endpoint and starts the driver thread.
+  Status Start();
+  // Stops the thread and the server; queued and in-flight records complete
+  // with ShuttingDown (index 0). Idempotent.
+  void Shutdown();
+
+  // OK: done is called exactly once. Otherwise (NotLeader, TooBig, Busy,
+  // ShuttingDown) done is never called.
+  Status Submit(std::string record, DoneFn done);
+
+  bool serving() const { return serving_.load(); }
+  paxos::NodeId leader() const;
+  paxos::NodeId self_id() const { return options_.self_id; }
+  ReplicaStatus status() const;
+  // Every member's status in member order (self answered locally); nullopt
+  // for a member that did not answer within `timeout`.
+  std::vector<std::optional<ReplicaStatus>> GroupStatus(std::chrono::milliseconds timeout);
+
+ private:
+  struct Pending {
+    std::string record;
+    DoneFn done;
+  };
+  struct Proposal {
+    uint64_t seq = 0;
+    std::vector<DoneFn> dones;
+  };
+
+  Replicator(store::EditLog& log, ReplicatorOptions options, ReplicatorHooks hooks,
+             Logger& logger);
+  void Loop();
+  void ProposeQueued();
+  void Drain(int64_t now_ms);
+  void ApplyCommitted(const std::vector<paxos::LogEntry>& committed);
+  void UpdateServing(int64_t now_ms);
+  void PublishStatus();
+  void Send(const paxos::Message& m);
+  void FailQueued(const Status& s);
+  [[noreturn]] void Fatal(const Status& s, const char* what);
+  int64_t NowMs() const;
+
+  store::EditLog& log_;
+  const ReplicatorOptions options_;
+  const ReplicatorHooks hooks_;
+  Logger& logger_;
+
+  std::unique_ptr<PaxosStore> store_;
+  std::unique_ptr<paxos::XorShiftRng> rng_;
+  std::unique_ptr<paxos::Node> node_;  // driver thread only (after Start)
+  AppliedMark mark_;                   // driver thread only
+  paxos::Slot compacted_ = 0;          // driver thread only
+  paxos::Ballot persisted_promise_;    // driver thread only
+  std::map<paxos::Slot, Proposal> proposals_;  // driver thread only
+  uint64_t next_seq_ = 1;              // driver thread only
+  std::vector<Endpoint> peers_;        // index = node id - 1
+
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<Client> client_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;         // driver waits: inbox, proposable queue, stop
+  std::condition_variable has_room_;   // submitters wait: queue below its limit
+  std::deque<Pending> queue_;          // GUARDED_BY(mu_)
+  std::vector<paxos::Message> inbox_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;              // GUARDED_BY(mu_)
+  std::atomic<bool> serving_{false};
+  std::atomic<size_t> in_flight_{0};
+
+  mutable std::mutex status_mu_;
+  ReplicaStatus status_;               // GUARDED_BY(status_mu_)
+
+  std::once_flag shutdown_once_;
+  std::thread thread_;
+};
+
+}  // namespace opendfs::replication
