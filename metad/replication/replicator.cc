@@ -397,8 +397,12 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
 
 void Replicator::UpdateServing(int64_t now_ms) {
   const bool leader = node_->role() == paxos::Role::kLeader;
-  const bool want = leader && node_->LeaseValid(now_ms) && !node_->HasReady() &&
-                    node_->applied_index() == node_->commit_index();
+  // Start serving once the lease (hence the read barrier) holds and
+  // everything committed is applied; keep serving while leader — a lease
+  // blip under load must not bounce clients (the core steps an isolated
+  // leader down after an election timeout).
+  const bool want = leader && (serving_.load() || (node_->LeaseValid(now_ms) && !node_->HasReady() &&
+                                                   node_->applied_index() == node_->commit_index()));
   if (want && !serving_.load()) {
     if (hooks_.on_serving) hooks_.on_serving();
     serving_ = true;

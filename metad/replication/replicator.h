@@ -15,9 +15,11 @@
 //   4. after_batch(last index) (the Checkpointer hooks in there).
 // Every member applies committed values the same way, in slot order.
 //
-// Serving: Submit is accepted only while this node is leader, holds its read
-// lease (so its read barrier committed) and applied everything committed;
-// on_serving() runs on the transition (the metad resets its id counters from
+// Serving: Submit is accepted once this node is leader, holds its read lease
+// (so its read barrier committed) and applied everything committed, and
+// until it stops being leader (a lapsed lease alone does not stop it: reads
+// on a leader that is about to step down may be stale for up to an election
+// timeout — a known gap); on_serving() runs on the transition (the metad resets its id counters from
 // the namespace there). Otherwise Submit returns NotLeader (empty message: the
 // caller adds the leader's address from leader()).
 //

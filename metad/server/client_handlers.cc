@@ -140,7 +140,6 @@ void MetaServer::RegisterClientHandlers() {
     records::CreateArgs a;
     a.parent = r->parent();
     a.name = Str(r->name());
-    a.inode = NextInodeId();
     a.mode = S_IFREG | (r->mode() & ~r->umask() & 07777);
     a.exclusive = (r->flags() & O_EXCL) != 0;
     uint64_t bs = r->block_size() ? r->block_size() : settings_.default_blk_sz;
@@ -151,6 +150,7 @@ void MetaServer::RegisterClientHandlers() {
     a.replication = static_cast<uint8_t>(r->replication() ? r->replication()
                                                           : settings_.default_blk_rep);
     uint64_t session = r->caller() ? r->caller()->session() : 0;
+    a.inode = NextInodeId();  // last: Commit() follows on every path
     Commit(records::Create(a, CredFrom(r->caller()), NowNs()), &resp,
            [this, session](const ApplyResult& res, Responder& out) {
              ReplyOpen(out, res.attr, sessions_.AddHandle(session, res.attr.ino));

@@ -149,6 +149,22 @@ void MetaServer::Stop() {
   if (replicator_) replicator_->Shutdown();
 }
 
+namespace {
+thread_local MetaServer* t_order_holder = nullptr;
+}  // namespace
+
+void MetaServer::HoldOrder() {
+  if (t_order_holder == this) return;
+  order_mu_.lock();
+  t_order_holder = this;
+}
+
+void MetaServer::ReleaseOrder() {
+  if (t_order_holder != this) return;
+  t_order_holder = nullptr;
+  order_mu_.unlock();
+}
+
 void MetaServer::Commit(std::string record, Responder* responder, AppliedFn on_applied) {
   auto resp = std::make_shared<Responder>(std::move(*responder));
   Status s = SubmitRecord(
@@ -169,6 +185,7 @@ void MetaServer::Commit(std::string record, Responder* responder, AppliedFn on_a
         }
         on_applied(r, *resp);
       });
+  ReleaseOrder();
   if (s.code() == StatusCode::NotLeader) {
     resp->Fail(Status(StatusCode::NotLeader, "not the leader"), LeaderCliAddress());
   } else if (!s.ok()) {

@@ -82,8 +82,20 @@ class MetaServer : public BlockCatalog {
   void PurgeIfOrphan(InodeId inode);
   int64_t NowNs() const;
   int64_t NowMs() const;  // monotonic
-  InodeId NextInodeId() { return next_inode_.fetch_add(1); }
-  BlockId NextBlockId() { return next_block_.fetch_add(1); }
+  // Records must reach the log in id order (the namespace refuses an id at or
+  // below one already applied), so taking an id holds order_mu_ until the
+  // Commit() that follows on the same thread has queued the record. A handler
+  // that takes an id must call Commit() on every path after it.
+  InodeId NextInodeId() {
+    HoldOrder();
+    return next_inode_.fetch_add(1);
+  }
+  BlockId NextBlockId() {
+    HoldOrder();
+    return next_block_.fetch_add(1);
+  }
+  void HoldOrder();
+  void ReleaseOrder();
 
   // ---- replication (replication.cc) ----
   bool replicated() const { return replicator_ != nullptr; }
@@ -132,6 +144,7 @@ class MetaServer : public BlockCatalog {
   ApplyResult last_apply_;
   std::atomic<uint64_t> applied_index_{0};
 
+  std::mutex order_mu_;  // see NextInodeId()
   std::atomic<InodeId> next_inode_{2};
   std::atomic<BlockId> next_block_{1};
 

@@ -33,6 +33,8 @@ Status MetaServer::OpenReplication(const store::GroupCommitterHooks& hooks) {
   o.self_id = static_cast<paxos::NodeId>(it - members.begin() + 1);
   o.paxos_dir = StripSlashes(settings_.editlog_dir) + ".paxos";
   o.queue_records_max = static_cast<size_t>(settings_.max_tqueue_len) * 8;
+  o.election_timeout_ms = 800;  // 2 cores, 3 metads, fsyncs: leave room
+  o.lease_timeout_ms = 600;
   replication::ReplicatorHooks rh;
   rh.apply = hooks.apply;
   rh.after_batch = hooks.after_batch;
