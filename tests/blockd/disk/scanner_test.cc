@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "blockd/disk/block_layout.h"
@@ -117,6 +118,10 @@ TEST_F(ScannerTest, ThreadFindsCorruptionAndStopsCleanly) {
     // Generous bound only to fail instead of hanging; not a timing assertion.
     ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return !reported.empty(); }));
   }
+  // Totals are published when a pass completes (the callback fires mid-pass).
+  for (int i = 0; i < 6000 && scanner.stats().passes == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GE(scanner.stats().passes, 1u);
   // The thread now sleeps an hour between passes; Stop must interrupt it.
   scanner.Stop();
   EXPECT_EQ(reported, std::vector<uint64_t>{5});
