@@ -279,7 +279,7 @@ void Replicator::Loop() {
     inbox.clear();
     node_->Tick(now);
     ProposeQueued();
-    Drain(now);
+    Drain();
     UpdateServing(now);
     PublishStatus();
     lock.lock();
@@ -319,8 +319,7 @@ void Replicator::ProposeQueued() {
   }
 }
 
-void Replicator::Drain(int64_t now_ms) {
-  (void)now_ms;
+void Replicator::Drain() {
   while (node_->HasReady()) {
     paxos::Ready rd = node_->TakeReady();
     if (rd.hard_state || !rd.entries.empty()) {

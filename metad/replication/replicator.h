@@ -137,7 +137,7 @@ class Replicator {
              Logger& logger);
   void Loop();
   void ProposeQueued();
-  void Drain(int64_t now_ms);
+  void Drain();
   void ApplyCommitted(const std::vector<paxos::LogEntry>& committed);
   void UpdateServing(int64_t now_ms);
   void PublishStatus();
