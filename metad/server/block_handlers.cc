@@ -119,7 +119,8 @@ void MetaServer::RegisterBlockHandlers() {
     // new version; the replicas holding the current version get the writes.
     BlockLock held;
     int64_t now_ms = NowMs();
-    if (sessions_.FindLock(existing.id, &held, now_ms) && held.session == session && session != 0) {
+    bool locked = sessions_.FindLock(existing.id, &held, now_ms);
+    if (locked && held.session == session && session != 0) {
       // Same writer again before committing: keep its version and replicas.
       Status st = sessions_.LockBlock(existing.id, held, now_ms);
       if (!st.ok()) return resp.Fail(st);
@@ -128,6 +129,13 @@ void MetaServer::RegisterBlockHandlers() {
       fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, false, lease_ms));
       return resp.Reply(fbb);
     }
+    // Another client is writing this block: its version is already bumped,
+    // so say LockHeld (the client waits and retries) before looking for
+    // replicas at a version that is in flux.
+    if (locked && held.session != session)
+      return resp.Fail(Status(StatusCode::LockHeld,
+                              fmt::format("block {} of inode {} is being written by session {}",
+                                          existing.id, r->ino(), held.session)));
     std::vector<std::string> addrs;
     {
       std::lock_guard l(reg_mu_);
