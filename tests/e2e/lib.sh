@@ -22,8 +22,19 @@ if [ "$(id -u)" -ne 0 ] || [ ! -e /dev/fuse ]; then
 fi
 
 E2E_ROOT=$(mktemp -d /var/tmp/opendfs-e2e.XXXXXX)
-# A loopback block of our own (127.X.0.0/16), away from a quickstart cluster.
-E2E_NET=$((100 + $$ % 100))
+# A loopback block of our own (127.X.0.0/16), away from a quickstart cluster
+# and from daemons of an earlier run that may still be exiting: the first
+# candidate where nothing answers on the metad and blockd ports.
+E2E_NET=""
+for _ in $(seq 100); do
+  n=$((100 + RANDOM % 150))
+  if ! (exec 3<>"/dev/tcp/127.$n.1.1/8000") 2>/dev/null &&
+     ! (exec 3<>"/dev/tcp/127.$n.2.1/8100") 2>/dev/null; then
+    E2E_NET=$n
+    break
+  fi
+done
+[ -n "$E2E_NET" ] || { echo "FAIL: no free loopback block for the test cluster"; exit 1; }
 MNT="$E2E_ROOT/mnt"
 EXTRA_MOUNTS=()
 
