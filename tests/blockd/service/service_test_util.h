@@ -13,28 +13,20 @@
 #include "blockd/settings.h"
 #include "libnet/client.h"
 #include "libnet/log.h"
+#include "../disk/disk_test_util.h"
 
 namespace opendfs::blockd::testing {
 
-// mkdtemp under /tmp; removed recursively on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::string PatternData(size_t size, uint64_t seed);
-void FlipBit(const std::string& path, uint64_t offset, int bit = 0);
-void WriteFile(const std::string& path, const std::string& text);
-std::string ReadFile(const std::string& path);
-bool Exists(const std::string& path);
+// Temp dirs, pattern data, bit flips and file helpers are the disk tests'
+// (one copy of each, in tests/blockd/disk/disk_test_util.h).
+using disk::testing::FlipBit;
+using disk::testing::PatternData;
+using disk::testing::TempDir;
+inline void WriteFile(const std::string& path, const std::string& text) {
+  disk::testing::WriteWholeFile(path, text);
+}
+inline std::string ReadFile(const std::string& path) { return disk::testing::ReadWholeFile(path); }
+inline bool Exists(const std::string& path) { return disk::testing::FileExists(path); }
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bind :0, read, close).
 uint16_t FreePort();
