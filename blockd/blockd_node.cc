@@ -69,6 +69,7 @@ Status BlockdNode::Init(const NodeOptions& options) {
 
   service_ = std::make_unique<BlockService>(*store_, *disk_pool_, *copy_pool_, *client_,
                                             *links_, log_);
+  service_->copier().set_rate(settings_.copy_rate_bytes_per_s);
   service_->Register(*server_);
   ODFS_RETURN_IF_ERROR(server_->Start());
   links_->Start(server_->bound().ToString());
@@ -76,7 +77,9 @@ Status BlockdNode::Init(const NodeOptions& options) {
   if (settings_.scan_rate_bytes_per_s > 0) {
     disk::ScannerOptions sc;
     sc.bytes_per_s = settings_.scan_rate_bytes_per_s;
-    sc.pass_interval_ms = options.scan_pass_interval_ms;
+    sc.pass_interval_ms = options.scan_pass_interval_ms
+                              ? options.scan_pass_interval_ms
+                              : static_cast<uint64_t>(settings_.scan_interval_s) * 1000;
     scanner_ = std::make_unique<disk::Scanner>(
         *store_, sc,
         [this](uint64_t block_id, const Status& why) {

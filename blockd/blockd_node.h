@@ -31,8 +31,9 @@
 namespace opendfs::blockd {
 
 struct NodeOptions {
-  // Scanner pacing between passes (the rate comes from settings.scan_rate).
-  uint64_t scan_pass_interval_ms = 60'000;
+  // Scanner pause between passes; 0 = settings.scan_interval (tests shorten
+  // it below a second).
+  uint64_t scan_pass_interval_ms = 0;
   // Passed to MetadLink (tests shorten the backoff).
   std::chrono::milliseconds link_backoff_min{500};
   std::chrono::milliseconds link_backoff_max{10000};

@@ -18,6 +18,7 @@ Result<BlockdSettings> LoadBlockdSettings(const ConfigFile& file) {
   int64_t heartbeat = s.heartbeat_interval_s;
   int64_t report = s.block_report_interval_s;
   int64_t disk_threads = s.disk_threads;
+  int64_t scan_interval = s.scan_interval_s;
   std::vector<std::string> ns_srv;
   ConfigReader r(file);
   r.Bool("daemon", &s.daemon)
@@ -37,12 +38,15 @@ Result<BlockdSettings> LoadBlockdSettings(const ConfigFile& file) {
       .Int("block_report_interval", &report, 1, 7 * 24 * 3600)
       .Int("disk_threads", &disk_threads, 1, 256)
       .Size("scan_rate", &s.scan_rate_bytes_per_s, 0, 1ull << 40)
+      .Int("scan_interval", &scan_interval, 1, 30 * 24 * 3600)
+      .Size("copy_rate", &s.copy_rate_bytes_per_s, 0, 1ull << 40)
       .String("rack", &s.rack);
   ODFS_RETURN_IF_ERROR(r.Finish());
   s.workers = static_cast<int>(workers);
   s.heartbeat_interval_s = static_cast<int>(heartbeat);
   s.block_report_interval_s = static_cast<int>(report);
   s.disk_threads = static_cast<int>(disk_threads);
+  s.scan_interval_s = static_cast<int>(scan_interval);
 
   Result<Endpoint> bind = Endpoint::Parse(s.bind_for_cli);
   if (!bind.ok())

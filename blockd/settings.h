@@ -4,7 +4,7 @@
 // (daemon, workers, connections, bind_for_cli, ns_srv, data_dir, error_log,
 // pid_file, coredump_dir, log_level, recv_buff_len, send_buff_len,
 // max_tqueue_len, heartbeat_interval, block_report_interval) plus ours
-// (disk_threads, scan_rate, rack) to typed fields with defaults.
+// (disk_threads, scan_rate, scan_interval, copy_rate, rack) to typed fields with defaults.
 //
 // Failure modes: an unknown key, a value of the wrong type or out of range, a
 // missing data_dir, or an unparsable address in bind_for_cli / ns_srv is an
@@ -40,6 +40,8 @@ struct BlockdSettings {
   int block_report_interval_s = 3600;
   int disk_threads = 4;                     // size of the disk pool
   uint64_t scan_rate_bytes_per_s = 8u << 20;  // background scanner; 0 = off
+  int scan_interval_s = 60;                  // pause between two scanner passes
+  uint64_t copy_rate_bytes_per_s = 0;       // re-replication sends; 0 = unlimited
   std::string rack;                         // hint sent at registration
 };
 

@@ -1,11 +1,41 @@
 #include "blockd/service/block_copier.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <thread>
 
 #include "block_generated.h"
 #include "blockd/disk/crc32c.h"
 
 namespace opendfs::blockd {
+
+namespace {
+uint64_t MonotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+}
+}  // namespace
+
+void BlockCopier::set_rate(uint64_t bytes_per_s) {
+  std::lock_guard lock(rate_mu_);
+  if (bytes_per_s == 0) {
+    bucket_.reset();
+  } else {
+    bucket_.emplace(bytes_per_s, kSliceBytes, MonotonicNs());
+  }
+}
+
+void BlockCopier::Pace(uint64_t bytes) {
+  uint64_t wait_ns = 0;
+  {
+    std::lock_guard lock(rate_mu_);
+    if (!bucket_) return;
+    wait_ns = bucket_->Take(bytes, MonotonicNs());
+  }
+  if (wait_ns > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait_ns));
+}
 
 Result<uint64_t> BlockCopier::Copy(uint64_t block_id, uint64_t version,
                                    const std::string& target) {
@@ -28,6 +58,7 @@ Result<uint64_t> BlockCopier::Copy(uint64_t block_id, uint64_t version,
         events_.Corrupt({block_id, info.version, info.length});
       return data.status().Annotate(fmt::format("copy block {} to {}", block_id, target));
     }
+    Pace(n);
     bool last = offset + n >= info.length;
     ODFS_RETURN_IF_ERROR(SendPiece(*ep, block_id, info.version, offset, *data,
                                    offset == 0, last)

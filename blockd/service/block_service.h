@@ -57,6 +57,7 @@ class BlockService {
 
   BlockService(disk::BlockStore& store, WorkPool& disk_pool, WorkPool& copy_pool,
                Client& client, ReplicaEvents& events, Logger& log);
+  BlockCopier& copier() { return copier_; }
 
   // Before server.Start().
   void Register(Server& server);

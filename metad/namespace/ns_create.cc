@@ -29,6 +29,7 @@ ApplyResult Namespace::ApplyMkdir(const fb::EditMkdir& r) {
   NS_TRY(CheckFreshInode(r.inode(), max_inode_id_));
   Inode* n = NewInode(r.inode(), *parent, S_IFDIR | (r.mode() & 07777), cred,
                       r.time_ns());
+  n->replication = parent->replication;  // the goal new files inherit; 0: the default
   dirs_.emplace(n->id, Directory(parent->id));
   DirOf(parent->id)->Insert(name, n->id);
   ++parent->nlink;

@@ -79,7 +79,9 @@ ApplyResult Namespace::ApplySetAttr(const fb::EditSetAttr& r) {
     }
   }
   if (Has(fields, F::Replication)) {
-    if (!inode->is_reg()) return Fail(StatusCode::Invalid, "replication of a non-file");
+    // A directory's goal is inherited by what is created in it (MooseFS).
+    if (!inode->is_reg() && !inode->is_dir())
+      return Fail(StatusCode::Invalid, "replication goal of something not a file or directory");
     if (r.replication() == 0) return Fail(StatusCode::Invalid, "replication goal 0");
     if (!owner) return Fail(StatusCode::NotPermitted, "only the owner may change replication");
   }

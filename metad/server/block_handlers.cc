@@ -24,13 +24,6 @@ flatbuffers::Offset<fb::BlockLocation> BuildLocation(flatbuffers::FlatBufferBuil
 
 }  // namespace
 
-// The live, registered blockd serving `address`, or kNoBlockd.
-static BlockdId BlockdAt(const BlockdRegistry& reg, std::string_view address) {
-  for (const BlockdInfo& b : reg.all())
-    if (b.address == address && b.state != BlockdState::kDead) return b.id;
-  return kNoBlockd;
-}
-
 void MetaServer::RegisterBlockHandlers() {
   LeaderOnly s{this, *cli_server_};
 
@@ -106,7 +99,16 @@ void MetaServer::RegisterBlockHandlers() {
       }
       BlockId id = NextBlockId();
       Commit(records::AddBlock(r->ino(), index, id, NowNs()), &resp,
-             [addrs, block_size, lease_ms, index, id](const ApplyResult&, Responder& out) {
+             [this, addrs, block_size, lease_ms, index, id, session, ino = r->ino()](
+                 const ApplyResult&, Responder& out) {
+               // The writer owns the new block until CommitBlock: the
+               // replication monitor leaves its half-written replicas alone.
+               BlockLock lock;
+               lock.session = session;
+               lock.inode = ino;
+               lock.old_version = lock.new_version = 1;
+               lock.replicas = addrs;
+               (void)sessions_.LockBlock(id, lock, NowMs());  // a fresh id: never held
                flatbuffers::FlatBufferBuilder fbb(256);
                auto loc = BuildLocation(fbb, index, id, 1, 0, addrs);
                fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, true, lease_ms));
@@ -187,12 +189,15 @@ void MetaServer::RegisterBlockHandlers() {
                std::lock_guard l(reg_mu_);
                ReportedReplica rr{block, version, length};
                for (const std::string& addr : acked) {
-                 BlockdId id = BlockdAt(blockds_->registry(), addr);
+                 BlockdId id = BlockdAt(addr);
                  if (id == kNoBlockd) continue;
                  const BlockdInfo* b = blockds_->registry().Find(id);
                  Result<ReportOutcome> o = blockds_->IncrementalReport(b->uuid, {&rr, 1}, {}, {});
                  if (!o.ok()) log_.Warn("metad: commit of block {}: replica {}: {}", block, addr, o.status().ToString());
                }
+               // Fewer acknowledgements than the goal, or a goal changed
+               // while the block was written: the monitor fixes it.
+               blockds_->RecheckReplication({&block, 1});
              }
              flatbuffers::FlatBufferBuilder fbb(128);
              fb::Attr wa = ToWire(res.attr);
@@ -206,7 +211,7 @@ void MetaServer::RegisterBlockHandlers() {
         const auto* r = req.As<fb::ReportBadReplicaRequest>();
         {
           std::lock_guard l(reg_mu_);
-          BlockdId id = BlockdAt(blockds_->registry(), Str(r->replica()));
+          BlockdId id = BlockdAt(Str(r->replica()));
           if (id != kNoBlockd) {
             ReportedReplica rr{r->block_id(), r->version(), 0};
             const BlockdInfo* b = blockds_->registry().Find(id);
@@ -223,13 +228,22 @@ void MetaServer::RegisterBlockHandlers() {
     if (r->replication() < 1 || r->replication() > 16)
       return resp.Fail(Status(StatusCode::Invalid, fmt::format("replication {} not in 1..16", r->replication())));
     if (r->recursive())
-      return resp.Fail(Status(StatusCode::NotSupported, "recursive setrep is not implemented yet"));
+      return resp.Fail(Status(StatusCode::NotSupported,
+                              "recursive setrep is done by the client, one inode per call"));
     records::SetAttrArgs a;
     a.inode = r->ino();
     a.fields = fb::SetAttrField::Replication;
     a.replication = static_cast<uint8_t>(r->replication());
     Commit(records::SetAttr(a, CredFrom(r->caller()), NowNs()), &resp,
-           [](const ApplyResult&, Responder& out) {
+           [this, ino = r->ino()](const ApplyResult&, Responder& out) {
+             // The monitor moves the file's blocks to the new goal.
+             std::vector<BlockId> blocks;
+             for (const BlockInfo& b : BlocksOf(ino))
+               if (b.id != 0) blocks.push_back(b.id);
+             if (!blocks.empty()) {
+               std::lock_guard l(reg_mu_);
+               blockds_->RecheckReplication(blocks);
+             }
              flatbuffers::FlatBufferBuilder fbb(32);
              fbb.Finish(fb::CreateSetGoalReply(fbb, 1));
              out.Reply(fbb);

@@ -6,14 +6,19 @@ namespace opendfs::metad {
 
 void BlockIndex::Update(const ApplyResult& r) {
   if (!r.status.ok()) return;
-  if (r.has_block && r.block.id != 0) versions_[r.block.id] = r.block.version;
-  for (BlockId b : r.freed_blocks) versions_.erase(b);
+  if (r.has_block && r.block.id != 0) blocks_[r.block.id] = Entry{r.block.version, r.attr.ino};
+  for (BlockId b : r.freed_blocks) blocks_.erase(b);
 }
 
 std::optional<uint32_t> BlockIndex::Version(BlockId block) const {
-  auto it = versions_.find(block);
-  if (it == versions_.end()) return std::nullopt;
-  return it->second;
+  auto it = blocks_.find(block);
+  if (it == blocks_.end()) return std::nullopt;
+  return it->second.version;
+}
+
+InodeId BlockIndex::Owner(BlockId block) const {
+  auto it = blocks_.find(block);
+  return it == blocks_.end() ? 0 : it->second.inode;
 }
 
 void BlockIndex::AddImageEntry(std::string_view key, std::string_view value) {
@@ -23,7 +28,7 @@ void BlockIndex::AddImageEntry(std::string_view key, std::string_view value) {
   const auto* inode = flatbuffers::GetRoot<fb::ImageInode>(value.data());
   if (!inode->blocks()) return;
   for (const fb::ImageBlock* b : *inode->blocks())
-    if (b->id() != 0) versions_[b->id()] = b->version();
+    if (b->id() != 0) blocks_[b->id()] = Entry{b->version(), inode->id()};
 }
 
 }  // namespace opendfs::metad

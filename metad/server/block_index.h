@@ -1,6 +1,7 @@
-// BlockIndex: block id -> committed version, for every block the namespace
-// references. The block map asks it (as a BlockCatalog) whether a replica a
-// blockd reports is wanted.
+// BlockIndex: block id -> committed version and owning inode, for every
+// block the namespace references. The block map asks it (as a BlockCatalog)
+// whether a replica a blockd reports is wanted; the replication monitor asks
+// which file a block belongs to (its goal is the file's).
 //
 // It is derived state: updated from each ApplyResult (block records add or
 // move a block, freed_blocks drop them) and, at start-up, from the fsimage
@@ -21,12 +22,18 @@ class BlockIndex {
  public:
   void Update(const ApplyResult& r);
   std::optional<uint32_t> Version(BlockId block) const;
-  size_t size() const { return versions_.size(); }
+  // The inode holding `block`, 0 when none.
+  InodeId Owner(BlockId block) const;
+  size_t size() const { return blocks_.size(); }
   // Indexes the blocks of one fsimage inode entry (other keys are ignored).
   void AddImageEntry(std::string_view key, std::string_view value);
 
  private:
-  std::unordered_map<BlockId, uint32_t> versions_;
+  struct Entry {
+    uint32_t version = 0;
+    InodeId inode = 0;
+  };
+  std::unordered_map<BlockId, Entry> blocks_;
 };
 
 // An ImageSource that feeds every entry it yields to a BlockIndex too.

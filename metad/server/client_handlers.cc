@@ -130,7 +130,7 @@ void MetaServer::RegisterClientHandlers() {
     a.rdev = r->rdev();
     a.exclusive = true;
     a.block_size = static_cast<uint32_t>(settings_.default_blk_sz);
-    a.replication = static_cast<uint8_t>(settings_.default_blk_rep);
+    a.replication = NewFileGoal(a.parent, 0);
     Commit(records::Create(a, CredFrom(r->caller()), NowNs()), &resp,
            [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
@@ -147,8 +147,9 @@ void MetaServer::RegisterClientHandlers() {
       return resp.Fail(Status(StatusCode::Invalid,
                               fmt::format("block size {} is not a multiple of 64 KiB up to 2 GiB", bs)));
     a.block_size = static_cast<uint32_t>(bs);
-    a.replication = static_cast<uint8_t>(r->replication() ? r->replication()
-                                                          : settings_.default_blk_rep);
+    if (r->replication() > 16)
+      return resp.Fail(Status(StatusCode::Invalid, fmt::format("replication {} not in 1..16", r->replication())));
+    a.replication = NewFileGoal(a.parent, r->replication());
     uint64_t session = r->caller() ? r->caller()->session() : 0;
     a.inode = NextInodeId();  // last: Commit() follows on every path
     Commit(records::Create(a, CredFrom(r->caller()), NowNs()), &resp,
@@ -330,21 +331,32 @@ void MetaServer::RegisterClientHandlers() {
     ReplyEmpty(resp);
   });
 
-  // Every member answers (the CLI may ask a follower).
+  // The serving leader answers (its registry and replication monitor are
+  // the ones acting); a follower sends the client there, and answers itself
+  // only while it knows no leader (an election, a lost quorum).
   cli_server_->Handle<fb::ClusterStatusRequest>(
       M(fb::MetaMethod::ClusterStatus), [this](Request&&, Responder&& resp) {
+        if (replicated() && !replicator_->serving()) {
+          std::string leader = LeaderCliAddress();
+          if (!leader.empty() && leader != settings_.bind_for_cli)
+            return resp.Fail(Status(StatusCode::NotLeader, "not the leader"), leader);
+        }
         flatbuffers::FlatBufferBuilder fbb(1024);
         std::vector<flatbuffers::Offset<fb::BlockdStatus>> rows;
         uint64_t blocks = 0;
+        ReplicationCounters rc;
         {
           std::lock_guard l(reg_mu_);
           for (const BlockdStatusRow& b : blockds_->registry().List(NowMs())) {
+            bool drained = b.state == BlockdState::kDecommissioning && blockds_->monitor().Drained(b.id);
             rows.push_back(fb::CreateBlockdStatus(
                 fbb, fbb.CreateString(b.address), fbb.CreateString(b.rack),
                 fbb.CreateString(std::string(BlockdStateName(b.state))), b.capacity_bytes,
-                b.used_bytes, b.block_count, static_cast<uint64_t>(b.last_heartbeat_age_ms)));
+                b.used_bytes, b.block_count, static_cast<uint64_t>(b.last_heartbeat_age_ms),
+                drained));
           }
           blocks = blockds_->block_map().block_count();
+          if (!replicated() || replicator_->serving()) rc = blockds_->monitor().counters();
         }
         uint64_t files = 0;
         {
@@ -376,7 +388,10 @@ void MetaServer::RegisterClientHandlers() {
           }
         }
         fbb.Finish(fb::CreateClusterStatusReply(fbb, fbb.CreateVector(metads),
-                                                fbb.CreateVector(rows), files, blocks, 0));
+                                                fbb.CreateVector(rows), files, blocks,
+                                                rc.under_replicated, rc.missing, rc.corrupt,
+                                                rc.pending_copies, rc.pending_deletions,
+                                                rc.copies_completed, rc.waiting_for_reports));
         resp.Reply(fbb);
       });
 }

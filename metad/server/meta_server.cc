@@ -41,6 +41,7 @@ Result<std::unique_ptr<MetaServer>> MetaServer::Open(const MetadSettings& settin
   bopts.registry.heartbeat_interval_s = 3;
   // A blockd needs room for at least one block of the default size.
   bopts.placement.reserve_bytes = settings.default_blk_sz;
+  bopts.monitor.max_copies_per_blockd = static_cast<uint32_t>(settings.replication_max_copies);
   s->blockds_ = std::make_unique<BlockdManager>(&s->topology_, s.get(), bopts);
   s->rng_ = std::make_unique<SplitMix64>(static_cast<uint64_t>(s->NowNs()));
   return s;
@@ -116,6 +117,7 @@ Status MetaServer::Start() {
   cli_server_ = std::make_unique<Server>(cli, log_);
   RegisterClientHandlers();
   RegisterBlockHandlers();
+  RegisterAdminHandlers();
 
   ServerOptions dn = cli;
   dn.bind = settings_.bind_for_dn;
@@ -209,6 +211,41 @@ std::optional<uint64_t> MetaServer::CommittedVersion(BlockId block) const {
   return *v;
 }
 
+uint8_t MetaServer::ReplicationGoal(BlockId block) const {
+  // Called with reg_mu_ held, like CommittedVersion.
+  BlockLock lock;
+  if (sessions_.FindLock(block, &lock, NowMs())) return 0;  // replicas not final yet
+  std::shared_lock l(ns_mu_);
+  InodeId owner = block_index_.Owner(block);
+  if (owner == 0) return 0;
+  Result<Attr> a = ns_->GetAttr(owner);
+  if (!a.ok() || a->replication == 0) return static_cast<uint8_t>(settings_.default_blk_rep);
+  return a->replication;
+}
+
+uint8_t MetaServer::NewFileGoal(InodeId parent, uint32_t requested) const {
+  if (requested != 0) return static_cast<uint8_t>(requested);
+  {
+    std::shared_lock l(ns_mu_);
+    Result<Attr> a = ns_->GetAttr(parent);
+    if (a.ok() && a->replication != 0) return a->replication;
+  }
+  return static_cast<uint8_t>(settings_.default_blk_rep);
+}
+
+std::vector<BlockInfo> MetaServer::BlocksOf(InodeId ino) const {
+  std::vector<BlockInfo> out;
+  std::shared_lock l(ns_mu_);
+  for (uint32_t first = 0;;) {
+    Result<FileBlocks> b = ns_->GetBlocks(ino, first, kMaxBlocksPerLookup);
+    if (!b.ok() || b->blocks.empty()) break;
+    out.insert(out.end(), b->blocks.begin(), b->blocks.end());
+    first += static_cast<uint32_t>(b->blocks.size());
+    if (first >= b->block_count) break;
+  }
+  return out;
+}
+
 void MetaServer::PurgeIfOrphan(InodeId inode) {
   {
     std::shared_lock l(ns_mu_);
@@ -223,6 +260,26 @@ void MetaServer::PurgeIfOrphan(InodeId inode) {
     }
   });
   if (!s.ok()) log_.Warn("metad: purge of orphan inode={} not queued: {}", inode, s.ToString());
+}
+
+void MetaServer::MonitorReplication(int64_t now_ms) {
+  constexpr size_t kMaxCommandsPerTick = 1000;
+  const BlockdRegistry& reg = blockds_->registry();
+  auto addr = [&](BlockdId id) {
+    const BlockdInfo* b = reg.Find(id);
+    return b ? b->address : std::string("?");
+  };
+  for (const ReplicationAction& a : blockds_->MonitorReplication(now_ms, kMaxCommandsPerTick, *rng_)) {
+    const char* why = a.reason == ReplicationAction::Reason::kUnderReplicated ? "under-replicated"
+                      : a.reason == ReplicationAction::Reason::kOverReplicated ? "over-replicated"
+                                                                                : "corrupt";
+    if (a.kind == ReplicationAction::Kind::kCopy)
+      log_.Info("metad: replicate block={} version={} ({}) from {} to {}", a.block, a.version, why,
+                addr(a.blockd), addr(a.target));
+    else
+      log_.Info("metad: delete replica block={} version={} ({}) on {}", a.block, a.version, why,
+                addr(a.blockd));
+  }
 }
 
 void MetaServer::TickLoop() {
@@ -241,6 +298,7 @@ void MetaServer::TickLoop() {
                   "lost a replica",
                   id, b ? b->address : "?", settings_.dn_timeout_s, t.lost_replica.size());
       }
+      if (!replicated() || replicator_->serving()) MonitorReplication(now);
     }
     for (InodeId inode : sessions_.Expire(now)) PurgeIfOrphan(inode);
     lock.lock();

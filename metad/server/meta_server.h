@@ -66,6 +66,8 @@ class MetaServer : public BlockCatalog {
 
   // BlockCatalog: the committed version of a block, or nullopt.
   std::optional<uint64_t> CommittedVersion(BlockId block) const override;
+  // BlockCatalog: the owning file's goal; 0 while a client writes the block.
+  uint8_t ReplicationGoal(BlockId block) const override;
 
  private:
   MetaServer(const MetadSettings& settings, Logger& log);
@@ -79,7 +81,14 @@ class MetaServer : public BlockCatalog {
   // After apply: registry follow-ups (deleting freed blocks).
   void AfterApply(const ApplyResult& result);
   void TickLoop();
+  // One round of the replication monitor (serving leader; reg_mu_ held).
+  void MonitorReplication(int64_t now_ms);
   void PurgeIfOrphan(InodeId inode);
+  // Every block of file `ino` (none for other inodes); takes ns_mu_.
+  std::vector<BlockInfo> BlocksOf(InodeId ino) const;
+  // The goal of a file created in `parent`: `requested` when non-zero, else
+  // the directory's goal, else default_blk_rep.
+  uint8_t NewFileGoal(InodeId parent, uint32_t requested) const;
   int64_t NowNs() const;
   int64_t NowMs() const;  // monotonic
   // Records must reach the log in id order (the namespace refuses an id at or
@@ -127,6 +136,9 @@ class MetaServer : public BlockCatalog {
   void RegisterClientHandlers();
   void RegisterBlockHandlers();
   void RegisterBlockdHandlers();  // blockd_handlers.cc
+  void RegisterAdminHandlers();   // admin_handlers.cc
+  // The live (or draining) blockd serving `address`, or kNoBlockd; reg_mu_ held.
+  BlockdId BlockdAt(std::string_view address) const;
 
   const MetadSettings settings_;
   Logger& log_;

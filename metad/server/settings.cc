@@ -29,6 +29,7 @@ Result<MetadSettings> MetadSettings::Load(const ConfigFile& file) {
       .Size("default_blk_sz", &s.default_blk_sz, 64 << 10, 4ull << 30)
       .Int("default_blk_rep", &s.default_blk_rep, 1, 16)
       .Int("session_timeout", &s.session_timeout_s, 1, 1 << 20)
+      .Int("replication_max_copies", &s.replication_max_copies, 1, 1024)
       .List("ot_cli", &s.ot_cli);
   ODFS_RETURN_IF_ERROR(r.Finish());
   if (s.default_blk_sz % (64 << 10) != 0)

@@ -28,6 +28,9 @@ const CommandSpec kCommands[] = {
     {"du", 1, SIZE_MAX, "s"},
     {"setrep", 2, 2, "R"},
     {"cluster status", 0, 0, "j"},
+    {"fsck", 0, 1, "bl"},
+    {"blockd decommission", 1, 1, ""},
+    {"blockd recommission", 1, 1, ""},
 };
 
 const CommandSpec* FindCommand(const std::string& name) {
@@ -51,7 +54,11 @@ std::string CliUsage() {
          "  df                        capacity of the cluster\n"
          "  du [-s] PATH...           bytes used under paths\n"
          "  setrep [-R] PATH N        replication goal\n"
-         "  cluster status [--json]   metads and blockds\n"
+         "  cluster status [--json]   metads, blockds and replication queues\n"
+         "  fsck [PATH] [--blocks] [--locations]\n"
+         "                            check every file's blocks and replicas (exit 1: data missing)\n"
+         "  blockd decommission ADDR  drain a blockd (host:port) before switching it off\n"
+         "  blockd recommission ADDR  stop draining it\n"
          "The seed's -ls, -mkdir, -put, -get, -rm, -rmr are accepted too.\n"
          "Cluster: -c FILE (namenode_addr), else -n LIST, else $OPENDFS_METADS.\n";
 }
@@ -69,6 +76,10 @@ Result<CliArgs> ParseCliArgs(const std::vector<std::string>& argv) {
       a.help = true;
     } else if (w == "--json") {
       flags += 'j';
+    } else if (w == "--blocks") {
+      flags += 'b';
+    } else if (w == "--locations") {
+      flags += 'l';
     } else if (words.empty() && w.size() > 1 && w[0] == '-' &&
                FindCommand(w.substr(1)) != nullptr) {
       words.push_back(w.substr(1));  // the seed's dfscli form: -ls, -put, ...
@@ -89,6 +100,11 @@ Result<CliArgs> ParseCliArgs(const std::vector<std::string>& argv) {
       return Bad("unknown command 'cluster' (did you mean 'cluster status'?)");
     name = "cluster status";
     first_operand = 2;
+  } else if (name == "blockd") {
+    if (words.size() < 2 || (words[1] != "decommission" && words[1] != "recommission"))
+      return Bad("unknown command 'blockd' (blockd decommission|recommission ADDR)");
+    name = "blockd " + words[1];
+    first_operand = 2;
   }
   const CommandSpec* spec = FindCommand(name);
   if (spec == nullptr) return Bad(fmt::format("unknown command '{}'", name));
@@ -97,12 +113,17 @@ Result<CliArgs> ParseCliArgs(const std::vector<std::string>& argv) {
   for (char f : flags) {
     if (std::string(spec->flags).find(f) == std::string::npos)
       return Bad(fmt::format("{}: unknown flag '{}'", name,
-                             f == 'j' ? std::string("--json") : "-" + std::string(1, f)));
+                             f == 'j'   ? std::string("--json")
+                             : f == 'b' ? std::string("--blocks")
+                             : f == 'l' ? std::string("--locations")
+                                        : "-" + std::string(1, f)));
     a.parents |= f == 'p';
     a.force |= f == 'f';
     a.recursive |= f == 'R';
     a.summary |= f == 's';
     a.json |= f == 'j';
+    a.blocks |= f == 'b';
+    a.locations |= f == 'l';
   }
   if (a.operands.size() < spec->min_operands || a.operands.size() > spec->max_operands) {
     return Bad(fmt::format("{}: wrong number of operands ({})", name, a.operands.size()));

@@ -4,7 +4,8 @@
 //
 // Commands: ls [PATH...], mkdir [-p] PATH..., put [-f] LOCAL REMOTE,
 // get REMOTE LOCAL, rm PATH..., rmr PATH..., mv SRC DST, stat PATH...,
-// df, du [-s] PATH..., setrep [-R] PATH N, cluster status [--json].
+// df, du [-s] PATH..., setrep [-R] PATH N, cluster status [--json],
+// fsck [PATH] [--blocks] [--locations], blockd decommission|recommission ADDR.
 // The seed's dfscli forms -ls, -mkdir, -put, -get, -rm, -rmr are the same
 // commands (any command works with a leading dash). Flags may come before or after the command's operands.
 //
@@ -34,6 +35,8 @@ struct CliArgs {
   bool recursive = false;    // setrep -R
   bool summary = false;      // du -s
   bool json = false;         // cluster status --json
+  bool blocks = false;       // fsck --blocks
+  bool locations = false;    // fsck --locations
   bool help = false;
 };
 

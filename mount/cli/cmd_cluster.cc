@@ -41,12 +41,17 @@ void PrintJson(const client::ClusterInfo& ci) {
     const auto& b = ci.blockds[i];
     out += fmt::format(
         "{}{{\"address\":{},\"rack\":{},\"state\":{},\"capacity_bytes\":{},"
-        "\"used_bytes\":{},\"blocks\":{},\"last_heartbeat_ms\":{}}}",
+        "\"used_bytes\":{},\"blocks\":{},\"last_heartbeat_ms\":{},\"drained\":{}}}",
         i ? "," : "", JsonString(b.address), JsonString(b.rack), JsonString(b.state),
-        b.capacity_bytes, b.used_bytes, b.blocks, b.last_heartbeat_ms);
+        b.capacity_bytes, b.used_bytes, b.blocks, b.last_heartbeat_ms,
+        b.drained ? "true" : "false");
   }
-  out += fmt::format("],\"files\":{},\"blocks\":{},\"under_replicated\":{}}}\n", ci.files,
-                     ci.blocks, ci.under_replicated);
+  out += fmt::format(
+      "],\"files\":{},\"blocks\":{},\"under_replicated\":{},\"missing\":{},\"corrupt\":{},"
+      "\"pending_copies\":{},\"pending_deletions\":{},\"copies_completed\":{},"
+      "\"waiting_for_reports\":{}}}\n",
+      ci.files, ci.blocks, ci.under_replicated, ci.missing, ci.corrupt, ci.pending_copies,
+      ci.pending_deletions, ci.copies_completed, ci.waiting_for_reports ? "true" : "false");
   std::fputs(out.c_str(), stdout);
 }
 
@@ -61,14 +66,19 @@ void PrintText(const client::ClusterInfo& ci) {
   std::printf("blockds:\n  %-22s %-12s %-14s %10s %10s %10s %12s\n", "ADDRESS", "RACK",
               "STATE", "CAPACITY", "USED", "BLOCKS", "HEARTBEAT");
   for (const auto& b : ci.blockds) {
+    std::string state = b.drained ? "drained" : b.state;
     std::printf("  %-22s %-12s %-14s %10s %10s %10llu %10llums\n", b.address.c_str(),
-                b.rack.c_str(), b.state.c_str(), HumanSize(b.capacity_bytes).c_str(),
+                b.rack.c_str(), state.c_str(), HumanSize(b.capacity_bytes).c_str(),
                 HumanSize(b.used_bytes).c_str(), static_cast<unsigned long long>(b.blocks),
                 static_cast<unsigned long long>(b.last_heartbeat_ms));
   }
-  std::printf("files: %llu  blocks: %llu  under-replicated: %llu\n",
-              static_cast<unsigned long long>(ci.files), static_cast<unsigned long long>(ci.blocks),
-              static_cast<unsigned long long>(ci.under_replicated));
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::printf("files: %llu  blocks: %llu\n", u(ci.files), u(ci.blocks));
+  std::printf("replication: under-replicated %llu  missing %llu  corrupt %llu  copying %llu  "
+              "deleting %llu  copied %llu%s\n",
+              u(ci.under_replicated), u(ci.missing), u(ci.corrupt), u(ci.pending_copies),
+              u(ci.pending_deletions), u(ci.copies_completed),
+              ci.waiting_for_reports ? "  (waiting for block reports)" : "");
 }
 
 }  // namespace

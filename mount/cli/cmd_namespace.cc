@@ -20,20 +20,6 @@ using client::DirEntryInfo;
 
 bool IsDir(uint32_t mode) { return (mode & S_IFMT) == S_IFDIR; }
 
-// Calls fn for every entry of directory `ino`, page by page.
-Status ForEachEntry(Ctx& c, uint64_t ino, bool plus,
-                    const std::function<Status(const DirEntryInfo&)>& fn) {
-  uint64_t cookie = 0;
-  for (;;) {
-    ODFS_ASSIGN_OR_RETURN(client::DirPage page, c.meta.ReadDir(c.cred, ino, cookie, 1024, plus));
-    for (const DirEntryInfo& e : page.entries) {
-      ODFS_RETURN_IF_ERROR(fn(e));
-      cookie = e.cookie;
-    }
-    if (page.eof || page.entries.empty()) return Status::Ok();
-  }
-}
-
 std::string UserName(uint32_t uid) {
   struct passwd* p = getpwuid(uid);
   return p ? p->pw_name : std::to_string(uid);

@@ -72,6 +72,19 @@ int Ctx::Fail(const std::string& cmd, const std::string& path, const Status& s) 
   return 1;
 }
 
+Status ForEachEntry(Ctx& c, uint64_t ino, bool plus,
+                    const std::function<Status(const client::DirEntryInfo&)>& fn) {
+  uint64_t cookie = 0;
+  for (;;) {
+    ODFS_ASSIGN_OR_RETURN(client::DirPage page, c.meta.ReadDir(c.cred, ino, cookie, 1024, plus));
+    for (const client::DirEntryInfo& e : page.entries) {
+      ODFS_RETURN_IF_ERROR(fn(e));
+      cookie = e.cookie;
+    }
+    if (page.eof || page.entries.empty()) return Status::Ok();
+  }
+}
+
 int RunCommand(const CliArgs& a, Ctx& c) {
   const std::string& n = a.command;
   if (n == "ls") return CmdLs(a, c);
@@ -86,6 +99,9 @@ int RunCommand(const CliArgs& a, Ctx& c) {
   if (n == "du") return CmdDu(a, c);
   if (n == "setrep") return CmdSetrep(a, c);
   if (n == "cluster status") return CmdClusterStatus(a, c);
+  if (n == "fsck") return CmdFsck(a, c);
+  if (n == "blockd decommission") return CmdDecommission(a, c, true);
+  if (n == "blockd recommission") return CmdDecommission(a, c, false);
   std::fprintf(stderr, "opendfs: unknown command '%s'\n", n.c_str());
   return 2;
 }

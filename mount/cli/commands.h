@@ -7,6 +7,7 @@
 // other commands send session 0.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,10 @@ class Ctx {
 
 int RunCommand(const CliArgs& args, Ctx& ctx);
 
+// Calls fn for every entry of directory `ino`, page by page.
+Status ForEachEntry(Ctx& c, uint64_t ino, bool plus,
+                    const std::function<Status(const client::DirEntryInfo&)>& fn);
+
 // Per family (cmd_*.cc).
 int CmdLs(const CliArgs& a, Ctx& c);
 int CmdMkdir(const CliArgs& a, Ctx& c);
@@ -58,5 +63,7 @@ int CmdPut(const CliArgs& a, Ctx& c);
 int CmdGet(const CliArgs& a, Ctx& c);
 int CmdDf(const CliArgs& a, Ctx& c);
 int CmdClusterStatus(const CliArgs& a, Ctx& c);
+int CmdFsck(const CliArgs& a, Ctx& c);
+int CmdDecommission(const CliArgs& a, Ctx& c, bool on);
 
 }  // namespace opendfs::cli

@@ -16,7 +16,7 @@ Result<ClientConfig> ClientConfig::Load(const ConfigFile& file) {
   ConfigReader r(file);
   r.List("namenode_addr", &addrs)
       .Size("blk_sz", &blk_sz, 64 << 10, 1ull << 40)
-      .Int("blk_rep", &blk_rep, 1, 32)
+      .Int("blk_rep", &blk_rep, 1, 16)
       .String("error_log", &c.error_log)
       .Level("log_level", &c.log_level)
       .Bool("daemon", &c.daemon)

@@ -604,6 +604,12 @@ Result<ClusterInfo> MetaClient::ClusterStatus(const Cred& c) {
   info.files = rep->files();
   info.blocks = rep->blocks();
   info.under_replicated = rep->under_replicated();
+  info.missing = rep->missing();
+  info.corrupt = rep->corrupt();
+  info.pending_copies = rep->pending_copies();
+  info.pending_deletions = rep->pending_deletions();
+  info.copies_completed = rep->copies_completed();
+  info.waiting_for_reports = rep->waiting_for_reports();
   if (rep->metads()) {
     for (const auto* m : *rep->metads()) {
       info.metads.push_back({str(m->address()), str(m->role()), str(m->ballot()),
@@ -615,10 +621,53 @@ Result<ClusterInfo> MetaClient::ClusterStatus(const Cred& c) {
     for (const auto* d : *rep->blockds()) {
       info.blockds.push_back({str(d->address()), str(d->rack()), str(d->state()),
                               d->capacity_bytes(), d->used_bytes(), d->blocks(),
-                              d->last_heartbeat_ms()});
+                              d->last_heartbeat_ms(), d->drained()});
     }
   }
   return info;
+}
+
+Result<BlockdAdminResult> MetaClient::Decommission(const Cred& c, std::string_view address,
+                                                   bool on) {
+  ODFS_ASSIGN_OR_RETURN(
+      Reply r, Invoke<fb::BlockdAdminReply>(
+                   fb::MetaMethod::BlockdAdmin, Retry::kIdempotent,
+                   [&](fbs::FlatBufferBuilder& b) {
+                     auto caller = MakeCaller(b, c);
+                     auto addr = b.CreateString(address);
+                     return fb::CreateBlockdAdminRequest(
+                                b, caller, addr,
+                                on ? fb::BlockdAdminAction::Decommission
+                                   : fb::BlockdAdminAction::Recommission)
+                         .Union();
+                   }));
+  const auto* rep = r.As<fb::BlockdAdminReply>();
+  return BlockdAdminResult{rep->state() ? rep->state()->str() : "", rep->drained(),
+                           rep->blocks()};
+}
+
+Result<FsckFileInfo> MetaClient::Fsck(const Cred& c, uint64_t ino) {
+  ODFS_ASSIGN_OR_RETURN(
+      Reply r, Invoke<fb::FsckReply>(fb::MetaMethod::Fsck, Retry::kIdempotent,
+                                     [&](fbs::FlatBufferBuilder& b) {
+                                       auto caller = MakeCaller(b, c);
+                                       return fb::CreateFsckRequest(b, caller, ino).Union();
+                                     }));
+  const auto* rep = r.As<fb::FsckReply>();
+  auto str = [](const fbs::String* s) { return s ? s->str() : std::string(); };
+  FsckFileInfo out;
+  out.goal = rep->goal();
+  if (rep->blocks()) {
+    for (const auto* b : *rep->blocks()) {
+      FsckBlockInfo bi{b->index(), b->id(), b->version(), b->length(),
+                       b->goal(),  b->good(), b->mis_replicated(), {}};
+      if (b->replicas())
+        for (const auto* x : *b->replicas())
+          bi.replicas.push_back({str(x->address()), str(x->rack()), str(x->state()), x->version()});
+      out.blocks.push_back(std::move(bi));
+    }
+  }
+  return out;
 }
 
 Status MetaClient::ReportBadReplica(const Cred& c, uint64_t block_id,

@@ -115,6 +115,9 @@ class MetaClient {
   Result<uint64_t> SetGoal(const Cred& c, uint64_t ino, uint16_t replication,
                            bool recursive);
   Result<ClusterInfo> ClusterStatus(const Cred& c);
+  // Admin: start (true) or stop draining the blockd at `address`.
+  Result<BlockdAdminResult> Decommission(const Cred& c, std::string_view address, bool on);
+  Result<FsckFileInfo> Fsck(const Cred& c, uint64_t ino);
   Status ReportBadReplica(const Cred& c, uint64_t block_id, uint64_t version,
                           std::string_view replica, std::string_view reason);
 

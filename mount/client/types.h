@@ -106,6 +106,7 @@ struct BlockdInfo {
   uint64_t used_bytes = 0;
   uint64_t blocks = 0;
   uint64_t last_heartbeat_ms = 0;
+  bool drained = false;  // decommissioning and safe to switch off
 };
 
 struct ClusterInfo {
@@ -113,7 +114,42 @@ struct ClusterInfo {
   std::vector<BlockdInfo> blockds;
   uint64_t files = 0;
   uint64_t blocks = 0;
+  // The leader's replication monitor (zeros from a follower).
   uint64_t under_replicated = 0;
+  uint64_t missing = 0;
+  uint64_t corrupt = 0;
+  uint64_t pending_copies = 0;
+  uint64_t pending_deletions = 0;
+  uint64_t copies_completed = 0;
+  bool waiting_for_reports = false;
+};
+
+struct BlockdAdminResult {
+  std::string state;
+  bool drained = false;
+  uint64_t blocks = 0;  // replicas it holds
+};
+
+// fsck's view of one file (schema/meta.fbs FsckReply).
+struct FsckReplicaInfo {
+  std::string address;
+  std::string rack;
+  std::string state;  // good, corrupt, stale, decommissioning, dead
+  uint64_t version = 0;
+};
+struct FsckBlockInfo {
+  uint64_t index = 0;
+  uint64_t id = 0;
+  uint64_t version = 0;
+  uint64_t length = 0;
+  uint16_t goal = 0;  // 0 while a writer holds it
+  uint16_t good = 0;
+  bool mis_replicated = false;
+  std::vector<FsckReplicaInfo> replicas;
+};
+struct FsckFileInfo {
+  uint16_t goal = 0;
+  std::vector<FsckBlockInfo> blocks;
 };
 
 inline constexpr uint64_t kRootIno = 1;

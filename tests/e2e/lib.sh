@@ -67,3 +67,53 @@ e2e_up() {
 }
 
 e2e_pass() { echo "PASS: $(basename "$0")"; }
+
+# ---- cluster helpers (after e2e_up) ----
+blockd_addr() { echo "127.$E2E_NET.2.$1:8100"; }
+# SIGKILLs a daemon (blockd3, metad1) and waits until it is gone or a zombie.
+e2e_kill() {
+  local pid
+  pid=$(cat "$E2E_ROOT/$1/"*.pid) || fail "no pid file for $1"
+  kill -9 "$pid"
+  while [ -r "/proc/$pid/stat" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+    sleep 0.01
+  done
+  rm -f "$E2E_ROOT/$1/"*.pid
+}
+e2e_start() { "$LOCAL" start "$1" --root "$E2E_ROOT" >/dev/null || fail "restart $1"; }
+# The state the leader gives blockd i: live, dead, decommissioning, drained.
+blockd_state() {
+  "$CLI" cluster status --json | python3 -c '
+import json, sys
+for b in json.load(sys.stdin)["blockds"]:
+    if b["address"] == sys.argv[1]:
+        print("drained" if b["drained"] else b["state"])' "$(blockd_addr "$1")"
+}
+wait_blockd_state() {  # i state timeout_s
+  local deadline=$((SECONDS + $3))
+  while [ $SECONDS -lt $deadline ]; do
+    [ "$(blockd_state "$1")" = "$2" ] && return 0
+    sleep 0.2
+  done
+  fail "blockd$1 not $2 within $3 s (is $(blockd_state "$1"))"
+}
+# One number from the summary of `opendfs fsck`: fsck_count "Healthy blocks".
+fsck_count() { sed -n "s/^ $1: *\([0-9]*\).*/\1/p" "$E2E_ROOT/fsck.out"; }
+# Waits until fsck reports every block with exactly its goal of good replicas
+# and no corrupt replica left; prints the last fsck when it times out.
+wait_healthy() {  # timeout_s
+  local deadline=$((SECONDS + $1))
+  while [ $SECONDS -lt $deadline ]; do
+    if "$CLI" fsck / > "$E2E_ROOT/fsck.out" 2>&1 &&
+       [ "$(fsck_count "Healthy blocks")" = "$(fsck_count Blocks)" ] &&
+       [ "$(fsck_count "Corrupt replicas")" = 0 ] &&
+       [ "$(fsck_count "Blocks being written")" = 0 ]; then
+      return 0
+    fi
+    sleep 0.3
+  done
+  cat "$E2E_ROOT/fsck.out"
+  "$CLI" cluster status
+  fail "replication not healthy within $1 s"
+}
+now_ms() { date +%s%3N; }

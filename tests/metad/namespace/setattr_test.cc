@@ -157,8 +157,13 @@ TEST_F(SetAttrTest, Replication) {
   EXPECT_EQ(Code(SetAttr(a, bob)), C::NotPermitted);
   a.replication = 0;
   EXPECT_EQ(Code(SetAttr(a, alice)), C::Invalid);
+  // A directory keeps a goal for what is created in it; a new
+  // subdirectory inherits it.
   a.inode = pub;
   a.replication = 2;
+  EXPECT_EQ(SetAttr(a, root).attr.replication, 2u);
+  EXPECT_EQ(AttrOf(MustOk(Mkdir(pub, "sub"))).replication, 2u);
+  a.inode = MustOk(Symlink(pub, "l", "f"));
   EXPECT_EQ(Code(SetAttr(a, root)), C::Invalid);
 }
 

@@ -32,6 +32,27 @@ TEST(ParseCliArgs, CommandsOperandsAndFlags) {
   EXPECT_EQ(p->operands, (V{"-", "/dst"}));
 }
 
+TEST(ParseCliArgs, HealthCommands) {
+  auto f = ParseCliArgs({"fsck", "/data", "--blocks", "--locations"});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->command, "fsck");
+  EXPECT_TRUE(f->blocks);
+  EXPECT_TRUE(f->locations);
+  EXPECT_EQ(f->operands, (V{"/data"}));
+  EXPECT_TRUE(ParseCliArgs({"fsck"}).ok());  // the whole tree
+
+  auto d = ParseCliArgs({"blockd", "decommission", "127.0.2.1:8100"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->command, "blockd decommission");
+  EXPECT_EQ(d->operands, (V{"127.0.2.1:8100"}));
+  EXPECT_EQ(ParseCliArgs({"blockd", "recommission", "h:1"})->command, "blockd recommission");
+
+  EXPECT_FALSE(ParseCliArgs({"blockd", "decommission"}).ok());  // which one?
+  EXPECT_FALSE(ParseCliArgs({"blockd", "explode", "h:1"}).ok());
+  EXPECT_FALSE(ParseCliArgs({"fsck", "/a", "/b"}).ok());
+  EXPECT_FALSE(ParseCliArgs({"ls", "--blocks"}).ok());
+}
+
 TEST(ParseCliArgs, SeedDfscliForms) {
   for (const char* cmd : {"ls", "mkdir", "put", "get", "rm", "rmr"}) {
     V argv = {"-c", "x.conf", std::string("-") + cmd, "/a"};
