@@ -46,11 +46,13 @@ Status FileReader::ReadPart(const Cred& c, uint64_t ino, uint64_t index,
     if (have == 0) return Status::Ok();
     Result<std::string> r = blocks_.ReadBlock(*l.block, block_offset, have, out, report);
     if (r.ok()) return Status::Ok();
-    StatusCode code = r.status().code();
-    bool outdated = code == StatusCode::StaleVersion || code == StatusCode::NoSuchBlock;
-    if (!outdated || attempt > 0) return r.status();
-    log_.Info("file-reader: ino={} block index={} id={} outdated, refetching",
-              ino, index, l.block->block_id);
+    // Every replica we knew of failed. The metad may know better ones (a
+    // newer version, copies made since a blockd died): ask once more. After
+    // that the data is unavailable: EIO, whatever the last replica said.
+    if (attempt > 0)
+      return Status(StatusCode::Io, r.status().message());
+    log_.Info("file-reader: ino={} block index={} id={}: {}; refetching its locations",
+              ino, index, l.block->block_id, r.status().ToString());
     cache_.InvalidateBlock(ino, index);
   }
 }

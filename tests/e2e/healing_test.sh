@@ -50,13 +50,25 @@ echo "blockd1 killed: declared dead after $((t_dead - t0)) ms; $blocks blocks ba
 verify_all "after blockd1 died"
 "$CLI" fsck / --locations | grep -q "$(blockd_addr 1)" && fail "a dead blockd is still listed as a holder"
 
-# It comes back: its replicas are extra now and get trimmed to the goal.
+# While it is away, part of f0 is overwritten: the copy blockd1 keeps of
+# that block is now stale.
+python3 - "$MNT/data/f0" "$E2E_ROOT/want/f0" <<'PY'
+import sys
+for path in sys.argv[1:]:
+    with open(path, "r+b") as f:
+        f.seek(1_100_000)
+        f.write(b"overwritten while blockd1 was dead")
+PY
+
+# It comes back: its replicas are extra now and get trimmed to the goal,
+# and its stale one is deleted.
 e2e_start blockd1
 wait_blockd_state 1 live 20
 wait_healthy 60
 replicas=$(sed -n 's/^ Blocks: *[0-9]* (\([0-9]*\) replicas)/\1/p' "$E2E_ROOT/fsck.out")
 [ "$replicas" = $((blocks * 3)) ] || fail "after blockd1 returned: $replicas replicas for $blocks blocks"
 echo "blockd1 returned: trimmed back to $replicas replicas"
+verify_all "after blockd1 returned"
 
 # ---- 2. flipped bytes in one replica ----
 victim=$(find "$E2E_ROOT/blockd2/data" -name 'blk_*' ! -name '*.*' -size +500k | head -n 1)
@@ -105,4 +117,25 @@ e2e_start "blockd$kill_b"
 wait_healthy 60
 verify_all "after capacity returned"
 echo "two holders killed: readable throughout, healed when they returned"
+
+# ---- 4. a block with no replica left ----
+mkdir "$MNT/single"
+"$CLI" setrep /single 1 >/dev/null || fail "setrep /single 1"
+head -c 200000 /dev/urandom > "$E2E_ROOT/lost"
+cp "$E2E_ROOT/lost" "$MNT/single/lost"
+wait_healthy 30
+holder=$("$CLI" fsck /single/lost --locations | grep -o "127\.$E2E_NET\.2\.[0-9]*:8100 good" |
+         sed -E 's/127\.[0-9]+\.2\.([0-9]+):8100 good/\1/')
+[ -n "$holder" ] || fail "no holder of /single/lost"
+e2e_kill "blockd$holder"
+wait_blockd_state "$holder" dead 20
+cat "$MNT/single/lost" > /dev/null 2> "$E2E_ROOT/err" && fail "reading a file whose only replica is gone succeeded"
+grep -q "Input/output error" "$E2E_ROOT/err" || fail "reading a lost block: expected EIO, got: $(cat "$E2E_ROOT/err")"
+"$CLI" fsck / > "$E2E_ROOT/fsck.out" 2>&1 && fail "fsck exited 0 with a block missing"
+grep -q "^/single/lost: block 0 .*MISSING" "$E2E_ROOT/fsck.out" || { cat "$E2E_ROOT/fsck.out"; fail "fsck does not name the file with the missing block"; }
+grep -q "^Status: MISSING DATA" "$E2E_ROOT/fsck.out" || fail "fsck status line"
+echo "lost block: read fails with EIO, fsck names /single/lost and exits 1"
+e2e_start "blockd$holder"
+wait_healthy 60
+cmp -s "$E2E_ROOT/lost" "$MNT/single/lost" || fail "/single/lost differs after its blockd returned"
 e2e_pass
