@@ -48,9 +48,23 @@ ApplyResult Namespace::Apply(const fb::EditRecord& record) {
       return ApplyBumpBlockVersion(*record.op_as_EditBumpBlockVersion());
     case T::EditPurge: return ApplyPurge(*record.op_as_EditPurge());
     case T::EditNoop: return ApplyResult{};
+    case T::EditSetBlockdState:
+      return ApplySetBlockdState(*record.op_as_EditSetBlockdState());
     case T::NONE: break;
   }
   return Fail(StatusCode::Invalid, "editlog record with unknown operation");
+}
+
+ApplyResult Namespace::ApplySetBlockdState(const fb::EditSetBlockdState& r) {
+  std::string_view address = Str(r.address());
+  if (address.empty() || address.size() > kMaxBlockdAddressBytes)
+    return Fail(StatusCode::Invalid, "blockd address empty or longer than 255 bytes");
+  if (r.decommissioned()) {
+    decommissioned_.emplace(address);
+  } else {
+    decommissioned_.erase(std::string(address));
+  }
+  return ApplyResult{};
 }
 
 Attr Namespace::MakeAttr(const Inode& inode) const {

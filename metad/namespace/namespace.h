@@ -96,6 +96,11 @@ class Namespace {
   InodeId max_inode_id() const { return max_inode_id_; }
   BlockId max_block_id() const { return max_block_id_; }
   size_t inode_count() const { return inodes_.size(); }
+  // Blockd addresses an administrator decommissioned (EditSetBlockdState).
+  const std::set<std::string, std::less<>>& decommissioned_blockds() const {
+    return decommissioned_;
+  }
+  static constexpr size_t kMaxBlockdAddressBytes = 255;
 
   // ---- fsimage ----
 
@@ -124,6 +129,7 @@ class Namespace {
   ApplyResult ApplyCommitBlock(const fb::EditCommitBlock& r);
   ApplyResult ApplyBumpBlockVersion(const fb::EditBumpBlockVersion& r);
   ApplyResult ApplyPurge(const fb::EditPurge& r);
+  ApplyResult ApplySetBlockdState(const fb::EditSetBlockdState& r);
 
   // Shared steps.
   Attr MakeAttr(const Inode& inode) const;
@@ -163,6 +169,7 @@ class Namespace {
   std::unordered_map<InodeId, uint64_t> rdevs_;
   std::unordered_map<InodeId, Xattrs> xattrs_;
   std::set<InodeId> orphans_;
+  std::set<std::string, std::less<>> decommissioned_;
   InodeId max_inode_id_ = kRootInode;
   BlockId max_block_id_ = 0;
 };

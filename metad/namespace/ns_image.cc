@@ -1,8 +1,8 @@
 // fsimage Save / Load (key layout in schema/fsimage.fbs).
 //
-// Save writes the meta record, every inode in id order, then every directory's
-// entries in (directory id, cookie) order; equal namespaces produce equal
-// images byte for byte. Load verifies every value, rebuilds the tables and
+// Save writes the meta record, the decommissioned blockds, every inode in id
+// order, then every directory's entries in (directory id, cookie) order;
+// equal namespaces produce equal images byte for byte. Load verifies every value, rebuilds the tables and
 // then checks the structure (root present, every entry's child present, link
 // counts and parent pointers consistent); any mismatch is Corrupt and no
 // namespace is returned.
@@ -19,6 +19,7 @@ namespace {
 
 constexpr uint32_t kImageFormat = 1;
 constexpr char kMetaKey = 'A';
+constexpr char kBlockdPrefix = 'D';  // + address: a decommissioned blockd, empty value
 constexpr char kInodePrefix = 'I';
 constexpr char kEntryPrefix = 'N';
 
@@ -64,6 +65,8 @@ Status Namespace::Save(ImageSink& sink) const {
   fbb.Finish(fb::CreateImageMeta(fbb, kImageFormat, max_inode_id_, max_block_id_,
                                  inodes_.size()));
   ODFS_RETURN_IF_ERROR(sink.Put(std::string_view(&kMetaKey, 1), View(fbb)));
+  for (const std::string& address : decommissioned_)
+    ODFS_RETURN_IF_ERROR(sink.Put(std::string(1, kBlockdPrefix) + address, {}));
 
   std::vector<InodeId> ids;
   ids.reserve(inodes_.size());
@@ -238,6 +241,10 @@ Result<std::unique_ptr<Namespace>> Namespace::Load(ImageSource& source) {
         if (ns->DirOf(child->id)->parent() != dir_id) return Corrupt("wrong parent");
         ++subdirs[dir_id];
       }
+    } else if (key.size() > 1 && key[0] == kBlockdPrefix) {
+      if (key.size() - 1 > kMaxBlockdAddressBytes || !value.empty())
+        return Corrupt("bad decommissioned blockd record");
+      ns->decommissioned_.emplace(key.substr(1));
     } else {
       return Corrupt("unknown key");
     }

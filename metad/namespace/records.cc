@@ -154,6 +154,13 @@ std::string Noop() {
   return Finish(fbb, fb::EditOp::EditNoop, fb::CreateEditNoop(fbb));
 }
 
+std::string SetBlockdState(std::string_view address, bool decommissioned) {
+  FlatBufferBuilder fbb(64);
+  auto a = fbb.CreateString(address);
+  return Finish(fbb, fb::EditOp::EditSetBlockdState,
+                fb::CreateEditSetBlockdState(fbb, a, decommissioned));
+}
+
 const fb::EditRecord* VerifyRecord(std::string_view bytes) {
   flatbuffers::Verifier v(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   if (!fb::VerifyEditRecordBuffer(v)) return nullptr;

@@ -63,6 +63,7 @@ std::string BumpBlockVersion(InodeId inode, uint32_t index, BlockId block_id,
                              uint32_t new_version, int64_t time_ns);
 std::string Purge(InodeId inode);
 std::string Noop();
+std::string SetBlockdState(std::string_view address, bool decommissioned);
 
 // The record in `bytes`, or nullptr when they fail flatbuffers verification.
 // The pointer aliases `bytes`.

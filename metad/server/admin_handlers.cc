@@ -3,6 +3,7 @@
 // leader, whose registry and replication monitor are the ones acting.
 #include <set>
 
+#include "metad/namespace/records.h"
 #include "metad/server/meta_server.h"
 #include "metad/server/wire.h"
 
@@ -27,6 +28,25 @@ BlockdId MetaServer::BlockdAt(std::string_view address) const {
   return kNoBlockd;
 }
 
+void MetaServer::SyncDecommissioning() {
+  std::vector<std::pair<BlockdId, bool>> changes;
+  {
+    std::shared_lock l(ns_mu_);
+    const auto& wanted = ns_->decommissioned_blockds();
+    for (const BlockdInfo& b : blockds_->registry().all()) {
+      if (b.state == BlockdState::kDead) continue;
+      bool want = wanted.count(b.address) != 0;
+      if (want != (b.state == BlockdState::kDecommissioning)) changes.emplace_back(b.id, want);
+    }
+  }
+  for (auto [id, on] : changes) {
+    Status s = blockds_->SetDecommissioning(id, on);
+    if (s.ok())
+      log_.Info("metad: blockd {} {} (logged state)", blockds_->registry().Find(id)->address,
+                on ? "decommissioning" : "back in service");
+  }
+}
+
 void MetaServer::RegisterAdminHandlers() {
   LeaderOnly s{this, *cli_server_};
 
@@ -36,27 +56,36 @@ void MetaServer::RegisterAdminHandlers() {
       return resp.Fail(Status(StatusCode::NotPermitted, "only root may decommission blockds"));
     std::string address(Str(r->address()));
     bool on = r->action() == fb::BlockdAdminAction::Decommission;
-    std::string state;
-    bool drained = false;
-    uint64_t blocks = 0;
-    {
+    if (on) {
       std::lock_guard l(reg_mu_);
-      BlockdId id = BlockdAt(address);
-      if (id == kNoBlockd)
+      if (BlockdAt(address) == kNoBlockd)
         return resp.Fail(Status(StatusCode::NotFound,
                                 fmt::format("no live blockd at {} (see `opendfs cluster status`)", address)));
-      Status st = blockds_->SetDecommissioning(id, on);
-      if (!st.ok()) return resp.Fail(st);
-      const BlockdInfo* b = blockds_->registry().Find(id);
-      state = std::string(BlockdStateName(b->state));
-      drained = on && blockds_->monitor().Drained(id);
-      blocks = blockds_->block_map().replicas_on(id);
     }
-    log_.Info("metad: blockd {} {} by {} ({} blocks on it)", address,
-              on ? "decommissioning" : "recommissioned", req.peer, blocks);
-    flatbuffers::FlatBufferBuilder fbb(64);
-    fbb.Finish(fb::CreateBlockdAdminReply(fbb, fbb.CreateString(state), drained, blocks));
-    resp.Reply(fbb);
+    // Logged, so that every metad (a future leader) keeps draining it; the
+    // registry follows on apply here and at each new leadership elsewhere.
+    Commit(records::SetBlockdState(address, on), &resp,
+           [this, address, on, peer = req.peer](const ApplyResult&, Responder& out) {
+             std::string state = "unknown";
+             bool drained = false;
+             uint64_t blocks = 0;
+             {
+               std::lock_guard l(reg_mu_);
+               BlockdId id = BlockdAt(address);
+               if (id != kNoBlockd) {
+                 (void)blockds_->SetDecommissioning(id, on);
+                 const BlockdInfo* b = blockds_->registry().Find(id);
+                 state = std::string(BlockdStateName(b->state));
+                 drained = on && blockds_->monitor().Drained(id);
+                 blocks = blockds_->block_map().replicas_on(id);
+               }
+             }
+             log_.Info("metad: blockd {} {} by {} ({} blocks on it)", address,
+                       on ? "decommissioning" : "recommissioned", peer, blocks);
+             flatbuffers::FlatBufferBuilder fbb(64);
+             fbb.Finish(fb::CreateBlockdAdminReply(fbb, fbb.CreateString(state), drained, blocks));
+             out.Reply(fbb);
+           });
   });
 
   s.Handle<fb::FsckRequest>(M(fb::MetaMethod::Fsck), [this](Request&& req, Responder&& resp) {

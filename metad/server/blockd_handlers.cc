@@ -19,7 +19,9 @@ void MetaServer::RegisterBlockdHandlers() {
         RegisterRequest rr = RegisterRequestFromWire(*req.As<fb::BlockdRegisterRequest>(), HostOf(req.peer));
         Result<RegisterResult> res = [&] {
           std::lock_guard l(reg_mu_);
-          return blockds_->Register(rr, NowMs());
+          Result<RegisterResult> r = blockds_->Register(rr, NowMs());
+          if (r.ok()) SyncDecommissioning();  // a decommissioned blockd stays so
+          return r;
         }();
         if (!res.ok()) {
           log_.Warn("metad: registration from {} refused: {}", req.peer, res.status().ToString());

@@ -298,7 +298,13 @@ void MetaServer::TickLoop() {
                   "lost a replica",
                   id, b ? b->address : "?", settings_.dn_timeout_s, t.lost_replica.size());
       }
-      if (!replicated() || replicator_->serving()) MonitorReplication(now);
+      if (!replicated() || replicator_->serving()) {
+        if (decom_epoch_ != lead_epoch_.load()) {
+          decom_epoch_ = lead_epoch_.load();
+          SyncDecommissioning();
+        }
+        MonitorReplication(now);
+      }
     }
     for (InodeId inode : sessions_.Expire(now)) PurgeIfOrphan(inode);
     lock.lock();

@@ -139,6 +139,9 @@ class MetaServer : public BlockCatalog {
   void RegisterAdminHandlers();   // admin_handlers.cc
   // The live (or draining) blockd serving `address`, or kNoBlockd; reg_mu_ held.
   BlockdId BlockdAt(std::string_view address) const;
+  // Makes the registry's decommissioning match the logged state (new
+  // leadership, registrations); reg_mu_ held.
+  void SyncDecommissioning();
 
   const MetadSettings settings_;
   Logger& log_;
@@ -168,6 +171,8 @@ class MetaServer : public BlockCatalog {
   // re-registered (full report) with.
   std::atomic<uint64_t> lead_epoch_{0};
   std::map<std::string, uint64_t> report_epoch_;  // GUARDED_BY(reg_mu_)
+  // The leadership whose registry SyncDecommissioning last aligned.
+  uint64_t decom_epoch_ = UINT64_MAX;  // GUARDED_BY(reg_mu_)
 
   Sessions sessions_;
 

@@ -4,7 +4,8 @@
 #     setrep 1 -> 3 -> 2 on a file moves its live replica counts there.
 #  2. A blockd is decommissioned while a writer and a reader keep going: no
 #     operation fails, nothing new lands on it, it drains, it can be switched
-#     off with every file intact; recommission puts another back in service.
+#     off with every file intact. Decommissioning another survives a leader
+#     change (it is logged); recommission puts it back in service.
 . "$(dirname "$0")/lib.sh"
 e2e_up --blockds 4 --set dn_timeout=3 --set blk_sz=1MB
 
@@ -103,8 +104,27 @@ PY
 done
 "$CLI" get /one/f "$E2E_ROOT/got" && cmp -s "$E2E_ROOT/f" "$E2E_ROOT/got" || fail "/one/f changed"
 
-# Recommission: blockd3 drains, then returns to service.
+# Decommissioning is logged: a new leader goes on draining blockd3.
 "$CLI" blockd decommission "$(blockd_addr 3)" >/dev/null || fail "decommission blockd3"
+leader=$("$CLI" cluster status --json | python3 -c '
+import json, sys
+print([m["address"] for m in json.load(sys.stdin)["metads"] if m["is_leader"]][0])')
+n=$(echo "$leader" | sed -E 's/^127\.[0-9]+\.1\.([0-9]+):.*/\1/')
+e2e_kill "metad$n"
+deadline=$((SECONDS + 30))
+until "$CLI" cluster status --json 2>/dev/null | grep -q '"is_leader":true' &&
+      [ "$(blockd_state 3)" != "" ] && ! "$CLI" cluster status --json | grep -q "\"address\":\"$leader\",\"role\":\"leader\""; do
+  [ $SECONDS -lt $deadline ] || fail "no new leader within 30 s of killing metad$n"
+  sleep 0.3
+done
+# The new leader applies the logged state within a tick of taking over.
+deadline=$((SECONDS + 10))
+until state=$(blockd_state 3) && { [ "$state" = decommissioning ] || [ "$state" = drained ]; }; do
+  [ $SECONDS -lt $deadline ] || fail "after a leader change blockd3 is $state, not decommissioning"
+  sleep 0.3
+done
+echo "decommissioning survived a leader change (blockd3: $state)"
+# Recommission: it returns to service.
 "$CLI" blockd recommission "$(blockd_addr 3)" >/dev/null || fail "recommission blockd3"
 [ "$(blockd_state 3)" = live ] || fail "blockd3 is $(blockd_state 3) after recommission"
 "$CLI" blockd decommission 127.0.0.1:1 2>"$E2E_ROOT/err" && fail "decommission of an unknown blockd succeeded"

@@ -35,6 +35,23 @@ TEST(NamespaceImage, RoundTripOfRandomNamespaces) {
   }
 }
 
+TEST_F(NsTest, DecommissionedBlockdsAreLoggedAndImaged) {
+  EXPECT_TRUE(ns.ApplyBytes(records::SetBlockdState("10.0.0.2:8100", true)).status.ok());
+  EXPECT_TRUE(ns.ApplyBytes(records::SetBlockdState("10.0.0.1:8100", true)).status.ok());
+  EXPECT_TRUE(ns.ApplyBytes(records::SetBlockdState("10.0.0.3:8100", false)).status.ok());
+  EXPECT_EQ(ns.ApplyBytes(records::SetBlockdState("", true)).status.code(), C::Invalid);
+  EXPECT_EQ(ns.decommissioned_blockds(),
+            (std::set<std::string, std::less<>>{"10.0.0.1:8100", "10.0.0.2:8100"}));
+  MemoryImage image;
+  ASSERT_TRUE(ns.Save(image).ok());
+  Result<std::unique_ptr<Namespace>> loaded = LoadFrom(image);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->decommissioned_blockds(), ns.decommissioned_blockds());
+  // Recommissioned: gone from the state and from the next image.
+  EXPECT_TRUE(ns.ApplyBytes(records::SetBlockdState("10.0.0.1:8100", false)).status.ok());
+  EXPECT_EQ(ns.decommissioned_blockds().size(), 1u);
+}
+
 TEST_F(NsTest, ImageKeepsEveryKindOfInode) {
   InodeId d = MustOk(Mkdir(kRootInode, "d", 02755));
   InodeId f = MakeFile(d, "f", kBlockSize + 7);
