@@ -7,7 +7,7 @@
 #     off with every file intact. Decommissioning another survives a leader
 #     change (it is logged); recommission puts it back in service.
 . "$(dirname "$0")/lib.sh"
-e2e_up --blockds 4 --set dn_timeout=3 --set blk_sz=1MB
+e2e_up --blockds 4 --set dn_timeout=3 --set blk_sz=1MB --set replication_max_copies=16
 
 # The good replicas of every block of PATH, one count per line.
 good_counts() { "$CLI" fsck "$1" --blocks | sed -n 's/^  block .* good \([0-9]*\)\/.*/\1/p'; }
@@ -94,14 +94,16 @@ echo "decommission: drained under load ($(sed -n 's/^done \([0-9]*\) .*/\1/p' "$
 e2e_kill blockd$victim
 wait_blockd_state $victim dead 20
 wait_healthy 60
-for f in "$MNT"/load/w*; do
-  n=${f##*/w}
-  python3 - "$f" "$n" <<'PY' || fail "$f damaged after the drained blockd was switched off"
-import sys
-want = (f"load {sys.argv[2]}\n".encode() * 40000)[:300_000 + int(sys.argv[2]) * 997]
-sys.exit(0 if open(sys.argv[1], "rb").read() == want else 1)
+python3 - "$MNT/load" <<'PY' || fail "a file was damaged after the drained blockd was switched off"
+import os, sys
+bad = 0
+for name in os.listdir(sys.argv[1]):
+    i = int(name[1:])
+    want = (f"load {i}\n".encode() * 40000)[:300_000 + i * 997]
+    if open(os.path.join(sys.argv[1], name), "rb").read() != want:
+        print(f"{name} differs"); bad += 1
+sys.exit(1 if bad else 0)
 PY
-done
 "$CLI" get /one/f "$E2E_ROOT/got" && cmp -s "$E2E_ROOT/f" "$E2E_ROOT/got" || fail "/one/f changed"
 
 # Decommissioning is logged: a new leader goes on draining blockd3.
