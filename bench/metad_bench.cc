@@ -7,8 +7,6 @@
 //
 // The editlog lives under /var/tmp (a real disk, not tmpfs). Baseline printed
 // beside it: in-process Ping round trips to the same daemon (no disk).
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,10 +17,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include "libnet/client.h"
-#include "libnet/rpc_methods.h"
+#include "bench/metad_process.h"
 #include "meta_generated.h"
-#include "rpc_generated.h"
 
 namespace opendfs {
 namespace {
@@ -31,41 +27,24 @@ using std::chrono::milliseconds;
 constexpr uint16_t kMkdir = static_cast<uint16_t>(fb::MetaMethod::Mkdir);
 
 struct Daemon {
-  std::string dir;
-  pid_t pid = -1;
-  Endpoint ep{"127.0.4." + std::to_string(1 + getpid() % 250), 18200};
-  std::unique_ptr<Client> client;
+  std::string dir = "/var/tmp/bench_metad." + std::to_string(getpid());
+  std::unique_ptr<bench::MetadProcess> process;
+  Endpoint ep;
+  Client* client = nullptr;
 
   Daemon() {
-    dir = "/var/tmp/bench_metad." + std::to_string(getpid());
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    std::ofstream(dir + "/n.conf") << "Server server;\nserver.bind_for_cli = \"" << ep.ToString()
-                                   << "\";\nserver.bind_for_dn = \"" << ep.host
-                                   << ":18201\";\nserver.editlog_dir = \"" << dir
-                                   << "/editlog\";\nserver.fsimage_dir = \"" << dir
-                                   << "/fsimage\";\nserver.error_log = \"" << dir
-                                   << "/error.log\";\nserver.log_level = LOG_WARN;\n";
-    pid = fork();
-    if (pid == 0) {
-      std::string conf = dir + "/n.conf";
-      execl(OPENDFS_METAD_BIN, "opendfs-metad", "-c", conf.c_str(), "-f", nullptr);
-      _exit(127);
+    process = std::make_unique<bench::MetadProcess>(OPENDFS_METAD_BIN, dir, 18200);
+    if (!process->Start(std::chrono::seconds(10))) {
+      std::fprintf(stderr, "bench_metad: opendfs-metad did not start (see %s/error.log)\n", dir.c_str());
+      std::abort();
     }
-    client = std::make_unique<Client>(ClientOptions{}, Logger::Quiet());
-    for (int i = 0; i < 200; ++i) {
-      flatbuffers::FlatBufferBuilder b;
-      b.Finish(fb::CreatePingRequest(b));
-      if (client->Call<fb::PingReply>(ep, kPingMethod, b, {}, milliseconds(200)).ok()) return;
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    std::fprintf(stderr, "bench_metad: opendfs-metad did not start\n");
-    std::abort();
+    ep = process->endpoint();
+    client = &process->client();
   }
   ~Daemon() {
-    client.reset();
-    kill(pid, SIGTERM);
-    waitpid(pid, nullptr, 0);
+    process.reset();
     std::filesystem::remove_all(dir);
   }
 };

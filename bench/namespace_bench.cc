@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/namespace_fill.h"
 #include "metad/namespace/namespace.h"
 #include "metad/namespace/records.h"
 
@@ -70,16 +71,8 @@ void BM_MemoryPerFileAndImage(benchmark::State& state) {
     malloc_trim(0);
     const size_t rss0 = RssBytes(), heap0 = HeapBytes();
     auto ns = std::make_unique<Namespace>();
-    int64_t t = 1;
-    for (int d = 0; d < dirs; ++d) {
-      InodeId dir = MakeDir(*ns, kRootInode, "dir" + std::to_string(d), state);
-      for (int i = 0; i < per_dir; ++i) {
-        InodeId f = CreateFile(*ns, dir, "file" + std::to_string(i), ++t, state);
-        BlockId b = ns->max_block_id() + 1;
-        MustApply(*ns, records::AddBlock(f, 0, b, t), state);
-        MustApply(*ns, records::CommitBlock(f, 0, b, 1, 1 << 20, 0, t), state);
-      }
-    }
+    Status filled = bench::FillOneBlockFiles(*ns, dirs, per_dir);
+    if (!filled.ok()) state.SkipWithError(filled.ToString().c_str());
     malloc_trim(0);
     const double files = double(dirs) * per_dir;
     state.counters["rss_bytes_per_file"] = double(RssBytes() - rss0) / files;

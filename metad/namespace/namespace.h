@@ -82,6 +82,8 @@ class Namespace {
   // Names visible to the caller, sorted.
   Result<std::vector<std::string>> ListXattr(InodeId ino,
                                              const Cred& cred) const;
+  // Block `index` of file `ino`, or nullptr (no such file or index).
+  const BlockInfo* BlockAt(InodeId ino, uint32_t index) const;
   // Blocks [first_index, first_index + count) of a regular file, count capped
   // at kMaxBlocksPerLookup; fewer at the end of the list.
   Result<FileBlocks> GetBlocks(InodeId ino, uint32_t first_index,

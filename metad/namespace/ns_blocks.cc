@@ -90,6 +90,12 @@ ApplyResult Namespace::ApplyBumpBlockVersion(const fb::EditBumpBlockVersion& r) 
   return result;
 }
 
+const BlockInfo* Namespace::BlockAt(InodeId ino, uint32_t index) const {
+  const Inode* inode = inodes_.Find(ino);
+  if (inode == nullptr || !inode->is_reg() || index >= inode->blocks.size()) return nullptr;
+  return &inode->blocks[index];
+}
+
 Result<FileBlocks> Namespace::GetBlocks(InodeId ino, uint32_t first_index,
                                         uint32_t count) const {
   const Inode* inode = inodes_.Find(ino);

@@ -1,5 +1,6 @@
 #include "metad/server/meta_server.h"
 
+#include <malloc.h>
 #include <time.h>
 
 #include "metad/namespace/records.h"
@@ -73,6 +74,9 @@ Status MetaServer::Recover() {
   applied_index_ = rec.last_applied_index;
   next_inode_ = ns_->max_inode_id() + 1;
   next_block_ = ns_->max_block_id() + 1;
+  // Loading left freed buffers (image pages, replayed records) in the heap:
+  // give them back, the steady state is much smaller than the peak.
+  malloc_trim(0);
   log_.Info("metad: recovered image_index={} replayed={} applied_index={} inodes={}",
             rec.image_covered_index, rec.replayed_records, rec.last_applied_index,
             ns_->inode_count());
@@ -206,9 +210,11 @@ std::optional<uint64_t> MetaServer::CommittedVersion(BlockId block) const {
   BlockLock lock;
   if (sessions_.FindLock(block, &lock, NowMs())) return lock.old_version;
   std::shared_lock l(ns_mu_);
-  std::optional<uint32_t> v = block_index_.Version(block);
-  if (!v) return std::nullopt;
-  return *v;
+  std::optional<BlockRef> ref = block_index_.Find(block);
+  if (!ref) return std::nullopt;
+  const BlockInfo* b = ns_->BlockAt(ref->inode, ref->index);
+  if (b == nullptr || b->id != block) return std::nullopt;
+  return b->version;
 }
 
 uint8_t MetaServer::ReplicationGoal(BlockId block) const {
@@ -216,9 +222,9 @@ uint8_t MetaServer::ReplicationGoal(BlockId block) const {
   BlockLock lock;
   if (sessions_.FindLock(block, &lock, NowMs())) return 0;  // replicas not final yet
   std::shared_lock l(ns_mu_);
-  InodeId owner = block_index_.Owner(block);
-  if (owner == 0) return 0;
-  Result<Attr> a = ns_->GetAttr(owner);
+  std::optional<BlockRef> ref = block_index_.Find(block);
+  if (!ref) return 0;
+  Result<Attr> a = ns_->GetAttr(ref->inode);
   if (!a.ok() || a->replication == 0) return static_cast<uint8_t>(settings_.default_blk_rep);
   return a->replication;
 }
