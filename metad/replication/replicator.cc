@@ -16,6 +16,8 @@ namespace {
 constexpr uint16_t M(fb::PaxosMethod m) { return static_cast<uint16_t>(m); }
 constexpr std::chrono::milliseconds kTick{5};
 constexpr std::chrono::milliseconds kSendTimeout{2000};
+constexpr size_t kSnapshotChunkBytes = 4 << 20;
+constexpr std::chrono::milliseconds kSnapshotChunkTimeout{30000};
 
 Status NotLeader() { return Status(StatusCode::NotLeader, ""); }
 
@@ -152,6 +154,17 @@ Status Replicator::Start() {
                                            one_way(M(PM::PaxosCatchupRequest)));
   server_->Handle<fb::PaxosCatchupReply>(M(PM::PaxosCatchupReply),
                                          one_way(M(PM::PaxosCatchupReply)));
+  server_->Handle<fb::PaxosInstallSnapshot>(
+      M(PM::PaxosInstallSnapshot), [this](Request&& req, Responder&& resp) {
+        const auto* chunk = req.As<fb::PaxosInstallSnapshot>();
+        bool complete = false;
+        uint64_t next = ReceiveChunk(*chunk, &complete);
+        if (complete) cv_.notify_one();
+        flatbuffers::FlatBufferBuilder fbb(64);
+        fbb.Finish(fb::CreatePaxosInstallSnapshotReply(fbb, options_.self_id,
+                                                       chunk->snapshot_index(), next, complete));
+        resp.Reply(fbb);
+      });
   server_->Handle<fb::PaxosStatusRequest>(
       M(PM::PaxosStatus), [this](Request&&, Responder&& resp) {
         ReplicaStatus s = status();
@@ -183,6 +196,7 @@ void Replicator::Shutdown() {
     cv_.notify_all();
     has_room_.notify_all();
     if (thread_.joinable()) thread_.join();
+    if (sender_.joinable()) sender_.join();
     if (server_) server_->Stop();
     if (client_) client_->Stop();
     Status s(StatusCode::ShuttingDown, "metad is shutting down");
@@ -267,13 +281,16 @@ void Replicator::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     cv_.wait_for(lock, kTick, [this] {
-      return stopping_ || !inbox_.empty() ||
+      return stopping_ || !inbox_.empty() || to_install_.has_value() ||
              (!queue_.empty() && serving_.load() &&
               in_flight_.load() < options_.max_batches_in_flight);
     });
     if (stopping_) break;
     inbox.swap(inbox_);
+    std::optional<Snapshot> install = std::move(to_install_);
+    to_install_.reset();
     lock.unlock();
+    if (install) InstallShipped(std::move(*install));
     const int64_t now = NowMs();
     for (const paxos::Message& m : inbox) node_->Step(m, now);
     inbox.clear();
@@ -331,10 +348,7 @@ void Replicator::Drain() {
     }
     for (const paxos::Message& m : rd.messages) Send(m);
     if (!rd.committed.empty()) ApplyCommitted(rd.committed);
-    for (const paxos::SnapshotNeeded& sn : rd.snapshots_needed)
-      logger_.Warn("paxos: node {} needs a snapshot through slot {}: snapshot shipping is not "
-                   "implemented (raise retain_slots)",
-                   sn.peer, sn.snapshot_index);
+    for (const paxos::SnapshotNeeded& sn : rd.snapshots_needed) ShipSnapshot(sn.peer);
     if (rd.soft_state)
       logger_.Info("paxos: node {} is now {} (leader hint {}, ballot ({},{}))", options_.self_id,
                    paxos::RoleName(rd.soft_state->role), rd.soft_state->leader_hint,
@@ -433,6 +447,106 @@ void Replicator::Send(const paxos::Message& m) {
   uint16_t method = EncodeMessage(m, fbb);
   client_->CallAsync<fb::PaxosAck>(peers_[m.to - 1], method, fbb, {}, kSendTimeout,
                                    [](Result<Reply>) {});
+}
+
+void Replicator::ShipSnapshot(paxos::NodeId peer) {
+  if (!hooks_.take_snapshot || sending_.load() || peer == paxos::kNoNode || peer > peers_.size())
+    return;
+  if (sender_.joinable()) sender_.join();  // the previous transfer ended
+  auto snap = std::make_shared<Snapshot>();
+  snap->from = options_.self_id;
+  snap->slot = mark_.slot;
+  snap->log_index = mark_.log_index;
+  Status s = hooks_.take_snapshot(&snap->bytes);
+  if (!s.ok()) {
+    logger_.Error("paxos: snapshot for node {} not taken: {}", peer, s.ToString());
+    return;
+  }
+  logger_.Info("paxos: node {} is behind the kept log; shipping a snapshot through slot {} "
+               "(editlog index {}, {} bytes)",
+               peer, snap->slot, snap->log_index, snap->bytes.size());
+  sending_ = true;
+  sender_ = std::thread([this, peer, snap] {
+    SendSnapshot(peer, *snap);
+    sending_ = false;
+  });
+}
+
+void Replicator::SendSnapshot(paxos::NodeId peer, const Snapshot& snap) {
+  uint64_t offset = 0;
+  do {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    const size_t n = std::min(kSnapshotChunkBytes, snap.bytes.size() - offset);
+    const bool last = offset + n == snap.bytes.size();
+    flatbuffers::FlatBufferBuilder fbb(n + 256);
+    auto data = fbb.CreateVector(reinterpret_cast<const uint8_t*>(snap.bytes.data() + offset), n);
+    fbb.Finish(fb::CreatePaxosInstallSnapshot(fbb, snap.from, snap.slot, offset, data, last,
+                                              snap.log_index));
+    Result<Reply> r = client_->Call<fb::PaxosInstallSnapshotReply>(
+        peers_[peer - 1], M(fb::PaxosMethod::PaxosInstallSnapshot), fbb, {},
+        kSnapshotChunkTimeout);
+    if (!r.ok()) {
+      logger_.Warn("paxos: snapshot to node {} stopped at byte {}: {} (it asks again)", peer,
+                   offset, r.status().ToString());
+      return;
+    }
+    const uint64_t next = r->As<fb::PaxosInstallSnapshotReply>()->next_offset();
+    if (next != offset + n) {
+      logger_.Warn("paxos: node {} expected snapshot byte {}, not {}; transfer dropped", peer,
+                   next, offset + n);
+      return;
+    }
+    offset += n;
+  } while (offset < snap.bytes.size());
+  logger_.Info("paxos: snapshot through slot {} delivered to node {}", snap.slot, peer);
+}
+
+uint64_t Replicator::ReceiveChunk(const fb::PaxosInstallSnapshot& chunk, bool* complete) {
+  std::lock_guard lock(mu_);
+  if (chunk.offset() == 0)
+    incoming_ = Snapshot{chunk.from(), chunk.snapshot_index(), chunk.log_index(), {}};
+  if (!incoming_ || incoming_->slot != chunk.snapshot_index() || incoming_->from != chunk.from() ||
+      incoming_->bytes.size() != chunk.offset())
+    return incoming_ ? incoming_->bytes.size() : 0;  // out of order: the sender gives up
+  if (chunk.data())
+    incoming_->bytes.append(reinterpret_cast<const char*>(chunk.data()->data()),
+                            chunk.data()->size());
+  const uint64_t next = incoming_->bytes.size();
+  if (chunk.done()) {
+    to_install_ = std::move(incoming_);
+    incoming_.reset();
+    *complete = true;
+  }
+  return next;
+}
+
+void Replicator::InstallShipped(Snapshot snap) {
+  if (!hooks_.install_snapshot || node_->role() == paxos::Role::kLeader ||
+      snap.slot <= node_->commit_index()) {
+    logger_.Info("paxos: shipped snapshot through slot {} not needed (commit index {})", snap.slot,
+                 node_->commit_index());
+    return;
+  }
+  logger_.Info("paxos: installing a snapshot through slot {} (editlog index {}, {} bytes) from "
+               "node {}",
+               snap.slot, snap.log_index, snap.bytes.size(), snap.from);
+  Status s = hooks_.install_snapshot(snap.log_index, snap.bytes);
+  if (!s.ok()) {
+    logger_.Error("paxos: snapshot through slot {} not installed: {}", snap.slot, s.ToString());
+    return;
+  }
+  s = log_.TrimBefore(snap.log_index + 1);
+  if (!s.ok()) Fatal(s, "restarting the editlog after a snapshot");
+  mark_ = AppliedMark{snap.slot, snap.log_index};
+  s = store_->Compact(snap.slot, mark_);
+  if (!s.ok()) Fatal(s, "compacting the paxos store to a snapshot");
+  compacted_ = snap.slot;
+  node_->InstallSnapshot(snap.slot);
+  logger_.Info("paxos: node {} installed the snapshot; applied slot {}", options_.self_id,
+               node_->applied_index());
 }
 
 void Replicator::Fatal(const Status& s, const char* what) {

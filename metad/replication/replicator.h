@@ -27,9 +27,20 @@
 // completed with NotLeader (it was never committed: the client may retry);
 // losing leadership fails records not yet proposed with NotLeader; a
 // PaxosStore or EditLog write failure aborts the process (Paxos must not speak
-// after a lost write; restart recovers from disk); a follower needing a
-// snapshot (the leader compacted past it) is only logged — snapshot shipping
-// is not implemented, so compaction keeps `retain_slots` slots.
+// after a lost write; restart recovers from disk).
+//
+// Snapshots: the log keeps `retain_slots` slots below the applied one for
+// followers' catch-up. A follower needing older slots gets the leader's
+// applied state instead: the leader's driver takes it (take_snapshot, a
+// framed fsimage, between batches) and one sender thread streams it in
+// chunks (PaxosInstallSnapshot, each acknowledged before the next); the
+// follower collects the chunks and its driver installs the whole image
+// (install_snapshot: fsimage store, then namespace), restarts its EditLog
+// after the image's index, compacts its Paxos log through the image's slot
+// and tells the core. A transfer that fails is dropped; the follower's next
+// catch-up request makes the leader ship again. A crash in the middle of an
+// install leaves the old image current or the new one (atomic flip), and the
+// follower asks again.
 //
 // Threads: Submit/status/GroupStatus from any thread; hooks and done
 // callbacks run on the driver thread only, one at a time.
@@ -56,6 +67,7 @@
 #include "metad/replication/paxos_store.h"
 #include "metad/store/edit_log.h"
 #include "metad/store/group_committer.h"
+#include "paxos_generated.h"
 
 namespace opendfs::replication {
 
@@ -80,6 +92,11 @@ struct ReplicatorHooks {
   std::function<Status(uint64_t index, std::string_view record)> apply;
   std::function<void(uint64_t last_index)> after_batch;
   std::function<void()> on_serving;
+  // Leader: the applied state as framed (key, value) pairs.
+  std::function<Status(std::string* image)> take_snapshot;
+  // Follower: replace the applied state with a shipped image that covers
+  // editlog index `log_index`.
+  std::function<Status(uint64_t log_index, std::string_view image)> install_snapshot;
 };
 
 struct ReplicaStatus {
@@ -132,6 +149,12 @@ class Replicator {
     uint64_t seq = 0;
     std::vector<DoneFn> dones;
   };
+  struct Snapshot {
+    paxos::NodeId from = paxos::kNoNode;
+    paxos::Slot slot = 0;     // covers slots <= slot
+    uint64_t log_index = 0;   // and editlog records <= log_index
+    std::string bytes;        // framed pairs
+  };
 
   Replicator(store::EditLog& log, ReplicatorOptions options, ReplicatorHooks hooks,
              Logger& logger);
@@ -143,6 +166,12 @@ class Replicator {
   void PublishStatus();
   void Send(const paxos::Message& m);
   void FailQueued(const Status& s);
+  // Leader: take the applied state and start streaming it to `peer`.
+  void ShipSnapshot(paxos::NodeId peer);
+  void SendSnapshot(paxos::NodeId peer, const Snapshot& snap);  // sender thread
+  // Follower: the server thread received a chunk; true when it completed one.
+  uint64_t ReceiveChunk(const fb::PaxosInstallSnapshot& chunk, bool* complete);
+  void InstallShipped(Snapshot snap);  // driver thread
   [[noreturn]] void Fatal(const Status& s, const char* what);
   int64_t NowMs() const;
 
@@ -170,6 +199,8 @@ class Replicator {
   std::deque<Pending> queue_;          // GUARDED_BY(mu_)
   std::vector<paxos::Message> inbox_;  // GUARDED_BY(mu_)
   bool stopping_ = false;              // GUARDED_BY(mu_)
+  std::optional<Snapshot> incoming_;   // GUARDED_BY(mu_): chunks so far
+  std::optional<Snapshot> to_install_; // GUARDED_BY(mu_): complete, for the driver
   std::atomic<bool> serving_{false};
   std::atomic<size_t> in_flight_{0};
 
@@ -178,6 +209,8 @@ class Replicator {
 
   std::once_flag shutdown_once_;
   std::thread thread_;
+  std::thread sender_;                 // one snapshot transfer at a time
+  std::atomic<bool> sending_{false};
 };
 
 }  // namespace opendfs::replication

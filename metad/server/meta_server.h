@@ -112,6 +112,9 @@ class MetaServer : public BlockCatalog {
   Status OpenReplication(const store::GroupCommitterHooks& hooks);
   // Queues a record with the committer (one metad) or the Replicator.
   Status SubmitRecord(std::string record, store::GroupCommitter::DoneFn done);
+  // A follower behind the leader's kept Paxos log: replace the namespace with
+  // the leader's image (framed pairs) covering editlog index `log_index`.
+  Status InstallImage(uint64_t log_index, std::string_view image);
   // The client address ("host:port") of paxos node `id`, "" when unknown.
   std::string CliAddressOf(paxos::NodeId id) const;
   std::string LeaderCliAddress() const;

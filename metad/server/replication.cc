@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "metad/server/meta_server.h"
+#include "metad/store/image_stream.h"
 
 namespace opendfs::metad {
 namespace {
@@ -35,6 +36,7 @@ Status MetaServer::OpenReplication(const store::GroupCommitterHooks& hooks) {
   o.queue_records_max = static_cast<size_t>(settings_.max_tqueue_len) * 8;
   o.election_timeout_ms = 800;  // 2 cores, 3 metads, fsyncs: leave room
   o.lease_timeout_ms = 600;
+  o.retain_slots = static_cast<paxos::Slot>(settings_.paxos_log_keep);
   replication::ReplicatorHooks rh;
   rh.apply = hooks.apply;
   rh.after_batch = hooks.after_batch;
@@ -48,8 +50,41 @@ Status MetaServer::OpenReplication(const store::GroupCommitterHooks& hooks) {
     if (next_block_.load() < blk) next_block_ = blk;
     lead_epoch_.fetch_add(1);
   };
+  rh.take_snapshot = [this](std::string* out) {
+    std::shared_lock lock(ns_mu_);
+    store::FunctionImageSink sink([out](std::string_view k, std::string_view v) {
+      store::AppendFramedPair(out, k, v);
+      return Status::Ok();
+    });
+    return ns_->Save(sink);
+  };
+  rh.install_snapshot = [this](uint64_t log_index, std::string_view image) {
+    return InstallImage(log_index, image);
+  };
   ODFS_ASSIGN_OR_RETURN(replicator_,
                         replication::Replicator::Open(*editlog_, o, std::move(rh), log_));
+  return Status::Ok();
+}
+
+Status MetaServer::InstallImage(uint64_t log_index, std::string_view image) {
+  // Durable first: the shipped image becomes the newest fsimage (an atomic
+  // flip), so a restart from here on starts from it.
+  store::FramedImageSource framed(image);
+  ODFS_ASSIGN_OR_RETURN(std::unique_ptr<store::ImageWriter> writer, images_->BeginImage(log_index));
+  ODFS_RETURN_IF_ERROR(store::CopyImage(framed, *writer));
+  ODFS_RETURN_IF_ERROR(writer->Commit());
+  // Then in memory, read back through the same verified path as a restart.
+  ODFS_ASSIGN_OR_RETURN(std::unique_ptr<store::ImageSource> source, images_->LoadNewest());
+  BlockIndex index;
+  IndexingSource indexing(*source, index);
+  ODFS_ASSIGN_OR_RETURN(std::unique_ptr<Namespace> ns, Namespace::Load(indexing));
+  {
+    std::unique_lock lock(ns_mu_);
+    ns_ = std::move(ns);
+    block_index_ = std::move(index);
+    applied_index_ = log_index;
+  }
+  log_.Info("metad: installed a shipped fsimage covering editlog index {}", log_index);
   return Status::Ok();
 }
 

@@ -30,6 +30,7 @@ Result<MetadSettings> MetadSettings::Load(const ConfigFile& file) {
       .Int("default_blk_rep", &s.default_blk_rep, 1, 16)
       .Int("session_timeout", &s.session_timeout_s, 1, 1 << 20)
       .Int("replication_max_copies", &s.replication_max_copies, 1, 1024)
+      .Int("paxos_log_keep", &s.paxos_log_keep, 10, 1ll << 32)
       .List("ot_cli", &s.ot_cli);
   ODFS_RETURN_IF_ERROR(r.Finish());
   if (s.default_blk_sz % (64 << 10) != 0)

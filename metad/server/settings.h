@@ -41,6 +41,7 @@ struct MetadSettings {
   uint64_t default_blk_sz = 64ull << 20;
   int64_t default_blk_rep = 3;
   int64_t session_timeout_s = 60;      // client session lease
+  int64_t paxos_log_keep = 200000;     // Paxos slots kept for followers' catch-up (then a snapshot)
   int64_t replication_max_copies = 4;  // re-replication copies in flight per blockd, as source and as target
   // Every metad's client address, in ot_paxos order (for NotLeader replies);
   // empty: the ot_paxos host with our bind_for_cli port.

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -43,6 +44,23 @@ class FunctionImageSink final : public ImageSink {
 
  private:
   PutFn put_;
+};
+
+// An image as one byte string, for shipping it to another metad: each pair
+// as key length, value length (u32 little-endian each), key, value.
+void AppendFramedPair(std::string* out, std::string_view key, std::string_view value);
+
+// Reads pairs back from such a string (which must outlive it). A truncated
+// or oversized frame ends the stream with Corrupt.
+class FramedImageSource final : public metad::ImageSource {
+ public:
+  explicit FramedImageSource(std::string_view bytes) : rest_(bytes) {}
+  bool Next(std::string_view* key, std::string_view* value) override;
+  Status status() const override { return status_; }
+
+ private:
+  std::string_view rest_;
+  Status status_;
 };
 
 }  // namespace opendfs::store

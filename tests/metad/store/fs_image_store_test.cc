@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include "metad/store/image_stream.h"
 #include "metad/store/mem_fs_image_store.h"
 #include "metad/store/rocks_fs_image_store.h"
 #include "metad/store/rocks_util.h"
@@ -234,6 +235,31 @@ TEST(RocksFsImageStoreTest, ForeignKeyIsCorrupt) {
   RawPut(path, "X", "?");
   auto store = RocksFsImageStore::Open(path, {}, Logger::Quiet());
   EXPECT_EQ(store.status().code(), StatusCode::Corrupt);
+}
+
+// The framed form a leader ships to a follower (image_stream.h): every pair
+// comes back, binary keys and empty values included; a cut stream is Corrupt.
+TEST(FramedImage, RoundTripAndTruncation) {
+  std::vector<std::pair<std::string, std::string>> pairs = {
+      {"A", "meta"}, {std::string("I\0\0\1", 4), std::string(5000, 'x')}, {"D10.0.0.1:8100", ""}};
+  std::string bytes;
+  for (auto& [k, v] : pairs) AppendFramedPair(&bytes, k, v);
+  FramedImageSource source(bytes);
+  std::vector<std::pair<std::string, std::string>> got;
+  FunctionImageSink sink([&](std::string_view k, std::string_view v) {
+    got.emplace_back(k, v);
+    return Status::Ok();
+  });
+  uint64_t n = 0;
+  ASSERT_TRUE(CopyImage(source, sink, &n).ok());
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(got, pairs);
+
+  for (size_t cut : {size_t{3}, size_t{12}, bytes.size() - 1}) {
+    FramedImageSource cut_source(std::string_view(bytes).substr(0, cut));
+    Status s = CopyImage(cut_source, sink);
+    EXPECT_EQ(s.code(), StatusCode::Corrupt) << "cut at " << cut;
+  }
 }
 
 }  // namespace
