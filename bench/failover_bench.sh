@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Failover time over many trials (issue 5's measurement): 3 metads, 3 blockds
+# (deploy/opendfs-local), a writer creating 2 KiB files through the mount
+# without pause; each trial SIGKILLs the serving leader and measures the time
+# from the kill to the first write that started after the leader was gone
+# and succeeded, then
+# restarts the killed metad and waits until it has caught up.
+# Usage: bench/failover_bench.sh [TRIALS (default 20)]. Needs root and FUSE.
+# Prints each trial and the median and max. Uses 127.202.0.0/16.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+trials=${1:-20}
+root=$(mktemp -d /var/tmp/opendfs-failover.XXXXXX)
+writer=""
+cleanup() {
+  [ -n "$writer" ] && kill "$writer" 2>/dev/null || true
+  "$src/deploy/opendfs-local" down --root "$root" >/dev/null 2>&1 || true
+  rm -rf "$root"
+}
+trap cleanup EXIT
+"$src/deploy/opendfs-local" up --root "$root" --mount "$root/mnt" --net 202 --metads 3 >/dev/null
+# shellcheck disable=SC1091
+. "$root/cluster.env"
+export OPENDFS_METADS
+cli=${ODFS_BUILD_DIR:-$src/build}/mount/opendfs
+[ -x "$cli" ] || cli=$(command -v opendfs)
+status() { "$cli" cluster status --json 2>/dev/null; }
+
+mkdir -p "$root/mnt/w"
+acks="$root/acked"
+: > "$acks"
+python3 - "$root/mnt/w" "$acks" <<'PY' &
+import os, sys, time
+d, acks = sys.argv[1], sys.argv[2]
+with open(acks, 'a', buffering=1) as log:
+    i = 0
+    while True:
+        i += 1
+        start = time.monotonic_ns()
+        try:
+            with open(os.path.join(d, f"f{i}"), 'wb') as f:
+                f.write(b"x" * 2048)
+            log.write(f"{i} {time.monotonic_ns()} {start}\n")
+        except OSError:
+            time.sleep(0.005)
+PY
+writer=$!
+sleep 2
+results="$root/results"
+: > "$results"
+for t in $(seq 1 "$trials"); do
+  # The serving leader with the highest ballot (a deposed leader may still
+  # believe it serves for a moment).
+  st=$(status)
+  leader=$(echo "$st" | python3 -c '
+import json, sys
+ls = [m for m in json.load(sys.stdin)["metads"] if m["is_leader"]]
+print(max(ls, key=lambda m: tuple(int(x) for x in m["ballot"].split(".")))["address"])')
+  n=$(echo "$leader" | sed -E 's/^127\.[0-9]+\.1\.([0-9]+):.*/\1/')
+  pid=$(cat "$root/metad$n/metad.pid")
+  t0=$(python3 -c 'import time; print(time.monotonic_ns())')
+  kill -9 "$pid"
+  while [ -r "/proc/$pid/stat" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do sleep 0.01; done
+  # Writes that start once the leader is gone cannot reach it; the time is
+  # counted from just before the kill.
+  gone=$(python3 -c 'import time; print(time.monotonic_ns())')
+  first=""
+  for _ in $(seq 600); do
+    first=$(awk -v k="$gone" '$3 > k { print $2; exit }' "$acks")
+    [ -n "$first" ] && break
+    sleep 0.1
+  done
+  [ -n "$first" ] || { echo "trial $t: no write succeeded within 60 s"; exit 1; }
+  ms=$(( (first - t0) / 1000000 ))
+  echo "$ms" >> "$results"
+  echo "trial $t: killed leader metad$n, first write after ${ms} ms"
+  if [ -n "${FAILOVER_DEBUG:-}" ]; then
+    echo "killed at $(date -u +%T.%N) (approx); acks around it:"
+    awk -v k="$t0" '$3 > k - 300000000 && $3 < k + 3000000000 { printf "%s start%+d ms end%+d ms\n", $1, ($3 - k) / 1e6, ($2 - k) / 1e6 }' "$acks" | head -8
+    grep -h "serves as leader\|stopped leading\|now leader\|is now" "$root"/metad*/logs/error.log | sort | tail -6
+  fi
+  rm -f "$root/metad$n/metad.pid"
+  "$src/deploy/opendfs-local" start "metad$n" --root "$root" >/dev/null
+  for _ in $(seq 300); do
+    status | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["metads"]
+lead = [x for x in m if x["is_leader"]]
+back = [x for x in m if x["address"] == sys.argv[1]]
+sys.exit(0 if lead and back and back[0]["role"] != "down" and back[0]["applied_index"] >= lead[0]["applied_index"] else 1)' "$leader" && break
+    sleep 0.2
+  done
+  sleep 1
+done
+python3 - "$results" "$(wc -l < "$acks")" <<'PY'
+import statistics, sys
+v = sorted(int(x) for x in open(sys.argv[1]))
+print(f"failover over {len(v)} trials: median {statistics.median(v):.0f} ms, max {max(v)} ms, min {min(v)} ms ({sys.argv[2]} files acknowledged)")
+PY
