@@ -34,7 +34,7 @@ import os, sys, time
 d, acks = sys.argv[1], sys.argv[2]
 with open(acks, 'a', buffering=1) as log:
     i = 0
-    while True:
+    while os.path.isdir(d):
         i += 1
         start = time.monotonic_ns()
         try:

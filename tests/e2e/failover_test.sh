@@ -31,7 +31,7 @@ import os, sys, time
 d, acks = sys.argv[1], sys.argv[2]
 with open(acks, 'a', buffering=1) as log:
     i = 0
-    while True:
+    while os.path.isdir(d):
         i += 1
         data = (f"file {i}\n".encode() + bytes(range(256)) * 8)[:2048]
         start = time.monotonic_ns()
@@ -45,6 +45,8 @@ with open(acks, 'a', buffering=1) as log:
 PY
 WRITER=$!
 cleanup_writer() { kill "$WRITER" 2>/dev/null || true; wait "$WRITER" 2>/dev/null || true; }
+# The writer must not outlive a failing test.
+trap 'rc=$?; kill "$WRITER" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
 
 sleep 2
 leader=$(leader_addr) || fail "no leader before the kill"

@@ -53,7 +53,7 @@ import os, sys, time
 d, stop, log = sys.argv[1:4]
 i = errors = 0
 with open(log, "w", buffering=1) as out:
-    while not os.path.exists(stop):
+    while not os.path.exists(stop) and os.path.isdir(d):
         data = (f"load {i}\n".encode() * 40000)[:300_000 + i * 997]
         try:
             with open(os.path.join(d, f"w{i}"), "wb") as f:
@@ -67,6 +67,8 @@ with open(log, "w", buffering=1) as out:
     out.write(f"done {i} {errors}\n")
 PY
 LOAD=$!
+# The writer must not outlive a failing test.
+trap 'rc=$?; kill "$LOAD" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
 sleep 2
 victim=2
 "$CLI" blockd decommission "$(blockd_addr $victim)" || fail "decommission"
