@@ -46,7 +46,7 @@ PY
 WRITER=$!
 cleanup_writer() { kill "$WRITER" 2>/dev/null || true; wait "$WRITER" 2>/dev/null || true; }
 # The writer must not outlive a failing test.
-trap 'rc=$?; kill "$WRITER" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
+trap 'rc=$?; kill "$WRITER" 2>/dev/null || true; (exit $rc); e2e_cleanup' EXIT
 
 sleep 2
 leader=$(leader_addr) || fail "no leader before the kill"

@@ -68,7 +68,7 @@ with open(log, "w", buffering=1) as out:
 PY
 LOAD=$!
 # The writer must not outlive a failing test.
-trap 'rc=$?; kill "$LOAD" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
+trap 'rc=$?; kill "$LOAD" 2>/dev/null || true; (exit $rc); e2e_cleanup' EXIT
 sleep 2
 victim=2
 "$CLI" blockd decommission "$(blockd_addr $victim)" || fail "decommission"
