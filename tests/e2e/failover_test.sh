@@ -45,8 +45,7 @@ with open(acks, 'a', buffering=1) as log:
 PY
 WRITER=$!
 cleanup_writer() { kill "$WRITER" 2>/dev/null || true; wait "$WRITER" 2>/dev/null || true; }
-# The writer must not outlive a failing test.
-trap 'rc=$?; kill "$WRITER" 2>/dev/null || true; (exit $rc); e2e_cleanup' EXIT
+e2e_bg "$WRITER"  # must not outlive a failing test
 
 sleep 2
 leader=$(leader_addr) || fail "no leader before the kill"

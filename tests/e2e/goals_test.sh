@@ -67,8 +67,7 @@ with open(log, "w", buffering=1) as out:
     out.write(f"done {i} {errors}\n")
 PY
 LOAD=$!
-# The writer must not outlive a failing test.
-trap 'rc=$?; kill "$LOAD" 2>/dev/null || true; (exit $rc); e2e_cleanup' EXIT
+e2e_bg "$LOAD"  # must not outlive a failing test
 sleep 2
 victim=2
 "$CLI" blockd decommission "$(blockd_addr $victim)" || fail "decommission"

@@ -37,10 +37,13 @@ done
 [ -n "$E2E_NET" ] || { echo "FAIL: no free loopback block for the test cluster"; exit 1; }
 MNT="$E2E_ROOT/mnt"
 EXTRA_MOUNTS=()
+BG_PIDS=()  # background helpers (writers, extra daemons) stopped at exit: e2e_bg PID
+e2e_bg() { BG_PIDS+=("$1"); }
 
 e2e_cleanup() {
   local rc=$?
   set +e
+  for p in "${BG_PIDS[@]+"${BG_PIDS[@]}"}"; do kill "$p" 2>/dev/null; done
   for m in "${EXTRA_MOUNTS[@]+"${EXTRA_MOUNTS[@]}"}"; do
     grep -q " $m fuse" /proc/mounts && { umount "$m" 2>/dev/null || umount -l "$m"; }
   done

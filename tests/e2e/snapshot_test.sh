@@ -72,8 +72,7 @@ server.pid_file = "$E2E_ROOT/alone.pid";
 server.daemon = ALLOW;
 CONF
 "$BUILD/metad/opendfs-metad" -c "$E2E_ROOT/alone.conf" || fail "metad${down[0]}'s state does not start alone: $(tail -3 "$E2E_ROOT/alone.log")"
-# Stop it on any exit, keeping the test's exit status for e2e_cleanup.
-trap 'rc=$?; { [ -f "$E2E_ROOT/alone.pid" ] && kill "$(cat "$E2E_ROOT/alone.pid")"; } 2>/dev/null || true; (exit $rc); e2e_cleanup' EXIT
+e2e_bg "$(cat "$E2E_ROOT/alone.pid")"
 "$CLI" -n "$alone" ls /w /w/sub | sort > "$E2E_ROOT/alone.ls" || fail "ls on the standalone metad"
 diff "$E2E_ROOT/leader.ls" "$E2E_ROOT/alone.ls" || fail "the snapshot-installed metad's namespace differs from the leader's"
 [ "$(grep -c ' /w/f[0-9]*$' "$E2E_ROOT/alone.ls")" -eq 148 ] || { head -5 "$E2E_ROOT/alone.ls"; fail "expected 148 files f* in /w"; }
