@@ -10,56 +10,22 @@
 # trims) while down; it catches up from the Paxos log, not the editlog.
 e2e_up --metads 3 --set blk_sz=1MB --set checkpoint_num=100
 
-status_json() { "$CLI" -n "$OPENDFS_METADS" cluster status --json; }
-# The serving leader with the highest ballot (a deposed leader that has not
-# heard of its successor yet may still claim to serve for a moment).
-leader_addr() {
-  status_json | python3 -c '
-import json, sys
-ls = [m for m in json.load(sys.stdin)["metads"] if m["is_leader"]]
-key = lambda m: tuple(int(x) for x in m["ballot"].split("."))
-print(max(ls, key=key)["address"])'
-}
-
 mkdir -p "$MNT/w"
 ACKS="$E2E_ROOT/acked"
 : > "$ACKS"
-# Writer: file i holds "file i" + 2000 bytes of a fixed pattern; each line in
-# $ACKS is a file whose write and close returned success: i, end, start (ns).
-python3 - "$MNT/w" "$ACKS" <<'PY' &
-import os, sys, time
-d, acks = sys.argv[1], sys.argv[2]
-with open(acks, 'a', buffering=1) as log:
-    i = 0
-    while os.path.isdir(d):
-        i += 1
-        data = (f"file {i}\n".encode() + bytes(range(256)) * 8)[:2048]
-        start = time.monotonic_ns()
-        try:
-            with open(os.path.join(d, f"f{i}"), 'wb') as f:
-                f.write(data)
-            log.write(f"{i} {time.monotonic_ns()} {start}\n")
-        except OSError as e:
-            sys.stderr.write(f"write f{i}: {e}\n")
-            time.sleep(0.01)
-PY
+# Writer: every line in $ACKS is a file whose write and close succeeded.
+python3 "$(dirname "$0")/ack_writer.py" "$MNT/w" "$ACKS" &
 WRITER=$!
 cleanup_writer() { kill "$WRITER" 2>/dev/null || true; wait "$WRITER" 2>/dev/null || true; }
 e2e_bg "$WRITER"  # must not outlive a failing test
 
 sleep 2
 leader=$(leader_addr) || fail "no leader before the kill"
-n=$(echo "$leader" | sed -E 's/^127\.[0-9]+\.1\.([0-9]+):.*/\1/')
-pidf="$E2E_ROOT/metad$n/metad.pid"
+n=$(metad_no "$leader")
 before=$(wc -l < "$ACKS")
 [ "$before" -gt 0 ] || fail "writer made no progress before the kill"
-victim=$(cat "$pidf")
 t0=$(python3 -c 'import time; print(time.monotonic_ns())')
-kill -9 "$victim"
-# Gone = no process or a zombie (our init may reap daemons late).
-while [ -r "/proc/$victim/stat" ] && [ "$(awk '{print $3}' "/proc/$victim/stat" 2>/dev/null)" != Z ]; do
-  sleep 0.01
-done
+e2e_kill "metad$n"  # returns once it is gone
 # Taken once the leader is gone: writes that start later cannot reach it.
 kill_ns=$(python3 -c 'import time; print(time.monotonic_ns())')
 echo "killed leader metad$n ($leader) after $before acknowledged files"
@@ -81,13 +47,15 @@ total=$(wc -l < "$ACKS")
 echo "writer: $total acknowledged files"
 
 # Every acknowledged file is intact.
-python3 - "$MNT/w" "$ACKS" <<'PY' || fail "an acknowledged file is missing or damaged"
+python3 - "$MNT/w" "$ACKS" "$(dirname "$0")" <<'PY' || fail "an acknowledged file is missing or damaged"
 import os, sys
+sys.path.insert(0, sys.argv[3])
+from ack_writer import content
 d = sys.argv[1]
 bad = 0
 for line in open(sys.argv[2]):
     i = int(line.split()[0])
-    want = (f"file {i}\n".encode() + bytes(range(256)) * 8)[:2048]
+    want = content(i)
     try:
         got = open(os.path.join(d, f"f{i}"), 'rb').read()
     except OSError as e:

@@ -109,10 +109,8 @@ PY
 
 # Decommissioning is logged: a new leader goes on draining blockd3.
 "$CLI" blockd decommission "$(blockd_addr 3)" >/dev/null || fail "decommission blockd3"
-leader=$("$CLI" cluster status --json | python3 -c '
-import json, sys
-print([m["address"] for m in json.load(sys.stdin)["metads"] if m["is_leader"]][0])')
-n=$(echo "$leader" | sed -E 's/^127\.[0-9]+\.1\.([0-9]+):.*/\1/')
+leader=$(leader_addr)
+n=$(metad_no "$leader")
 e2e_kill "metad$n"
 deadline=$((SECONDS + 30))
 until "$CLI" cluster status --json 2>/dev/null | grep -q '"is_leader":true' &&

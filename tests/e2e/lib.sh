@@ -73,6 +73,18 @@ e2e_pass() { echo "PASS: $(basename "$0")"; }
 
 # ---- cluster helpers (after e2e_up) ----
 blockd_addr() { echo "127.$E2E_NET.2.$1:8100"; }
+status_json() { "$CLI" cluster status --json; }
+# The serving leader with the highest ballot (a deposed leader that has not
+# heard of its successor yet may still claim to serve for a moment).
+leader_addr() {
+  status_json | python3 -c '
+import json, sys
+ls = [m for m in json.load(sys.stdin)["metads"] if m["is_leader"]]
+key = lambda m: tuple(int(x) for x in m["ballot"].split("."))
+print(max(ls, key=key)["address"])'
+}
+# 127.X.1.N:port -> N (the metadN directory under $E2E_ROOT).
+metad_no() { echo "$1" | sed -E 's/^127\.[0-9]+\.1\.([0-9]+):.*/\1/'; }
 # SIGKILLs a daemon (blockd3, metad1) and waits until it is gone or a zombie.
 e2e_kill() {
   local pid

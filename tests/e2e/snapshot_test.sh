@@ -9,14 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 e2e_up --metads 5 --set paxos_log_keep=20 --set checkpoint_num=50 --set blk_sz=1MB
 
-status_json() { "$CLI" cluster status --json; }
-leader_addr() {
-  status_json | python3 -c '
-import json, sys
-print([m["address"] for m in json.load(sys.stdin)["metads"] if m["is_leader"]][0])'
-}
-metad_no() { echo "$1" | sed -E 's/^127\.[0-9]+\.1\.([0-9]+):.*/\1/'; }
-
 leader=$(leader_addr) || fail "no leader"
 ln=$(metad_no "$leader")
 down=()
