@@ -1,8 +1,8 @@
 // Inode: the per-inode record of the in-memory namespace, packed because there
 // is one per file. Type-specific data that most inodes do not have lives in
 // side tables of Namespace (directory entries, symlink targets, device
-// numbers, xattrs); `flags` says whether an inode has xattrs so that the common
-// case never looks there.
+// numbers, xattrs, small files' inline data); `flags` says whether an inode has
+// xattrs or inline data so that the common case never looks there.
 #pragma once
 
 #include <sys/stat.h>
@@ -17,6 +17,7 @@ namespace opendfs::metad {
 struct Inode {
   static constexpr uint8_t kHasXattrs = 1;
   static constexpr uint8_t kOrphan = 2;  // nlink 0, kept by keep_orphan
+  static constexpr uint8_t kHasInline = 4;  // small file: data in Namespace::inline_
 
   InodeId id = 0;  // 0 = free slot
   uint64_t size = 0;

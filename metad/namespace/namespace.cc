@@ -50,6 +50,7 @@ ApplyResult Namespace::Apply(const fb::EditRecord& record) {
     case T::EditNoop: return ApplyResult{};
     case T::EditSetBlockdState:
       return ApplySetBlockdState(*record.op_as_EditSetBlockdState());
+    case T::EditWriteInline: return ApplyWriteInline(*record.op_as_EditWriteInline());
     case T::NONE: break;
   }
   return Fail(StatusCode::Invalid, "editlog record with unknown operation");
@@ -81,6 +82,9 @@ Attr Namespace::MakeAttr(const Inode& inode) const {
   a.block_size = inode.block_size;
   a.replication = inode.replication;
   for (const BlockInfo& b : inode.blocks.span()) a.allocated_bytes += b.length;
+  a.block_count = inode.blocks.size();
+  a.inline_bytes = static_cast<uint32_t>(InlineData(inode).size());
+  a.allocated_bytes += a.inline_bytes;
   if (inode.is_dev()) {
     auto it = rdevs_.find(inode.id);
     if (it != rdevs_.end()) a.rdev = it->second;
@@ -153,6 +157,7 @@ void Namespace::FreeInode(Inode& inode, ApplyResult& result) {
   symlinks_.erase(id);
   rdevs_.erase(id);
   if (inode.flags & Inode::kHasXattrs) xattrs_.erase(id);
+  DropInline(inode);
   orphans_.erase(id);
   result.freed_inode = id;
   inodes_.Erase(id);

@@ -132,6 +132,7 @@ class Namespace {
   ApplyResult ApplyBumpBlockVersion(const fb::EditBumpBlockVersion& r);
   ApplyResult ApplyPurge(const fb::EditPurge& r);
   ApplyResult ApplySetBlockdState(const fb::EditSetBlockdState& r);
+  ApplyResult ApplyWriteInline(const fb::EditWriteInline& r);
 
   // Shared steps.
   Attr MakeAttr(const Inode& inode) const;
@@ -156,6 +157,10 @@ class Namespace {
   void DropLink(Inode& inode, bool keep_orphan, int64_t time_ns,
                 ApplyResult& result, Attr* attr_out = nullptr);
   void FreeInode(Inode& inode, ApplyResult& result);
+  // Inline data of a small file (ns_inline.cc): cut to `size`; dropped.
+  void TruncateInline(Inode& inode, uint64_t size);
+  void DropInline(Inode& inode);
+  std::string_view InlineData(const Inode& inode) const;
   // Truncates the block list of a regular file to `size`.
   void TruncateBlocks(Inode& inode, uint64_t size, ApplyResult& result);
   // True if `ancestor` is `dir` or one of its ancestors.
@@ -170,6 +175,7 @@ class Namespace {
   std::unordered_map<InodeId, std::string> symlinks_;
   std::unordered_map<InodeId, uint64_t> rdevs_;
   std::unordered_map<InodeId, Xattrs> xattrs_;
+  std::unordered_map<InodeId, std::string> inline_;  // small files' data
   std::set<InodeId> orphans_;
   std::set<std::string, std::less<>> decommissioned_;
   InodeId max_inode_id_ = kRootInode;

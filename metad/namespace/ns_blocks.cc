@@ -34,6 +34,8 @@ ApplyResult Namespace::ApplyAddBlock(const fb::EditAddBlock& r) {
   const uint32_t index = r.index();
   if (index < inode->blocks.size() && inode->blocks[index].id != 0)
     return Fail(StatusCode::Exists, "the file already has a block at that index");
+  if (index != 0 && !InlineData(*inode).empty())
+    return Fail(StatusCode::Stale, "a small file's inline data must move to block 0 first");
   if (index >= kMaxBlocksPerFile ||
       (uint64_t{index} + 1) * inode->block_size > kMaxFileSize)
     return Fail(StatusCode::FileTooBig, "block index beyond the largest file");
@@ -62,6 +64,11 @@ ApplyResult Namespace::ApplyCommitBlock(const fb::EditCommitBlock& r) {
   if (r.length() > inode->block_size)
     return Fail(StatusCode::Invalid, "block length beyond the block size");
   if (r.file_size() > kMaxFileSize) return Fail(StatusCode::FileTooBig, "size too large");
+  // Block 0 now holds a small file's data: the writer copied it there.
+  const size_t inline_bytes = InlineData(*inode).size();
+  if (inline_bytes != 0 && (r.index() != 0 || r.length() < inline_bytes))
+    return Fail(StatusCode::Stale, "commit would lose the file's inline data");
+  DropInline(*inode);
   b.length = r.length();
   const uint64_t end = uint64_t{r.index()} * inode->block_size + r.length();
   inode->size = std::max({inode->size, end, r.file_size()});
@@ -108,6 +115,7 @@ Result<FileBlocks> Namespace::GetBlocks(InodeId ino, uint32_t first_index,
   count = std::min(count, kMaxBlocksPerLookup);
   for (uint32_t i = first_index; i < inode->blocks.size() && i - first_index < count; ++i)
     out.blocks.push_back(inode->blocks[i]);
+  if (first_index == 0) out.inline_data = InlineData(*inode);
   return out;
 }
 

@@ -93,6 +93,9 @@ Status Namespace::Save(ImageSink& sink) const {
     auto xattrs_off = xattrs.empty() ? 0 : fbb.CreateVector(xattrs);
     flatbuffers::Offset<flatbuffers::String> target_off = 0;
     if (in.is_symlink()) target_off = fbb.CreateString(symlinks_.at(id));
+    const std::string_view inline_data = InlineData(in);
+    auto inline_off = inline_data.empty() ? 0 : fbb.CreateVector(
+        reinterpret_cast<const uint8_t*>(inline_data.data()), inline_data.size());
     fb::ImageInodeBuilder b(fbb);
     b.add_id(id);
     b.add_mode(in.mode);
@@ -112,6 +115,7 @@ Status Namespace::Save(ImageSink& sink) const {
     if (!blocks.empty()) b.add_blocks(blocks_off);
     if (in.is_symlink()) b.add_symlink_target(target_off);
     if (!xattrs.empty()) b.add_xattrs(xattrs_off);
+    if (!inline_data.empty()) b.add_inline_data(inline_off);
     if (in.is_dir()) {
       const Directory* d = DirOf(id);
       b.add_dir_parent(d->parent());
@@ -204,6 +208,16 @@ Result<std::unique_ptr<Namespace>> Namespace::Load(ImageSource& source) {
         ns->symlinks_.emplace(id, r->symlink_target()->str());
       }
       if (in->is_dev() && r->rdev() != 0) ns->rdevs_.emplace(id, r->rdev());
+      if (r->inline_data() != nullptr && r->inline_data()->size() != 0) {
+        // A file moving to blocks may have block 0 allocated (not yet
+        // committed) beside its inline data; nothing more.
+        if (!in->is_reg() || in->blocks.size() > 1 ||
+            r->inline_data()->size() > kMaxInlineBytes || r->inline_data()->size() > in->size)
+          return Corrupt("inline data on a non-file, a file with blocks, or too long");
+        ns->inline_.emplace(id, std::string(reinterpret_cast<const char*>(r->inline_data()->data()),
+                                            r->inline_data()->size()));
+        in->flags |= Inode::kHasInline;
+      }
       if (r->xattrs() != nullptr && r->xattrs()->size() != 0) {
         Xattrs list;
         for (const fb::ImageXattr* x : *r->xattrs()) {

@@ -95,6 +95,7 @@ ApplyResult Namespace::ApplySetAttr(const fb::EditSetAttr& r) {
   if (Has(fields, F::Size)) {
     // Also drops blocks allocated past the size but never committed.
     TruncateBlocks(*inode, r.size(), result);
+    TruncateInline(*inode, r.size());
     inode->size = r.size();
     inode->mtime_ns = t;
   }

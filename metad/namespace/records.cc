@@ -144,6 +144,20 @@ std::string BumpBlockVersion(InodeId inode, uint32_t index, BlockId block_id,
                                                new_version, time_ns));
 }
 
+std::string WriteInline(InodeId inode, const std::vector<InlineExtentView>& extents,
+                        uint64_t file_size, int64_t time_ns) {
+  FlatBufferBuilder fbb(256);
+  std::vector<flatbuffers::Offset<fb::InlineExtent>> offs;
+  offs.reserve(extents.size());
+  for (const InlineExtentView& e : extents) {
+    auto data = fbb.CreateVector(reinterpret_cast<const uint8_t*>(e.data.data()), e.data.size());
+    offs.push_back(fb::CreateInlineExtent(fbb, e.offset, data));
+  }
+  return Finish(fbb, fb::EditOp::EditWriteInline,
+                fb::CreateEditWriteInline(fbb, inode, fbb.CreateVector(offs), file_size,
+                                          time_ns));
+}
+
 std::string Purge(InodeId inode) {
   FlatBufferBuilder fbb(64);
   return Finish(fbb, fb::EditOp::EditPurge, fb::CreateEditPurge(fbb, inode));

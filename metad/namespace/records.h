@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "editlog_generated.h"
 #include "metad/namespace/types.h"
@@ -61,6 +62,12 @@ std::string CommitBlock(InodeId inode, uint32_t index, BlockId block_id,
                         int64_t time_ns);
 std::string BumpBlockVersion(InodeId inode, uint32_t index, BlockId block_id,
                              uint32_t new_version, int64_t time_ns);
+struct InlineExtentView {
+  uint32_t offset = 0;
+  std::string_view data;
+};
+std::string WriteInline(InodeId inode, const std::vector<InlineExtentView>& extents,
+                        uint64_t file_size, int64_t time_ns);
 std::string Purge(InodeId inode);
 std::string Noop();
 std::string SetBlockdState(std::string_view address, bool decommissioned);

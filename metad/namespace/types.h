@@ -21,6 +21,7 @@ inline constexpr size_t kMaxSymlinkBytes = 4096;      // symlink target
 inline constexpr size_t kMaxXattrNameBytes = 255;
 inline constexpr size_t kMaxXattrValueBytes = 64 * 1024;
 inline constexpr uint32_t kMaxLinks = 65000;          // hard links per inode
+inline constexpr uint32_t kMaxInlineBytes = 64 * 1024;  // small file kept inline
 inline constexpr uint32_t kMaxBlocksPerLookup = 10;   // GetBlocks count cap
 // Bounds that keep one record from growing memory without limit on every
 // replica: blocks per file (holes included; 1 PiB at 256 MiB blocks) and the
@@ -90,7 +91,9 @@ struct Attr {
   int64_t ctime_ns = 0;
   uint32_t block_size = 0;       // regular files
   uint8_t replication = 0;       // regular files: replication goal
-  uint64_t allocated_bytes = 0;  // sum of block lengths (for st_blocks)
+  uint64_t allocated_bytes = 0;  // sum of block lengths + inline bytes (st_blocks)
+  uint32_t block_count = 0;      // regular files: entries in the block list
+  uint32_t inline_bytes = 0;     // regular files: data kept inline
 
   friend bool operator==(const Attr&, const Attr&) = default;
 };
@@ -114,6 +117,7 @@ struct FileBlocks {
   uint32_t block_count = 0;  // blocks in the whole file
   uint32_t first_index = 0;
   std::vector<BlockInfo> blocks;
+  std::string inline_data;  // a small file's data (first_index 0 only)
 };
 
 // What applying one editlog record did. On failure only `status` is set and

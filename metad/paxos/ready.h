@@ -7,7 +7,10 @@
 //      disk before any message that depends on them leaves the node
 //      ("Paxos Made Simple" §2.3: an acceptor must remember what it promised
 //      and accepted even if it fails and restarts);
-//   2. send `messages` (they may be lost; the core retransmits);
+//   2. send `messages` (they may be lost; the core retransmits). A leader's
+//      Accepts may leave before step 1, provided the driver steps no reply
+//      into the core before step 1 is done: the leader's own acceptance
+//      then still precedes any commit it counts;
 //   3. apply `committed` in order (each exactly once per process lifetime);
 //   4. ship a snapshot to every peer in `snapshots_needed`.
 #pragma once

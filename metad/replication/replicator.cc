@@ -339,6 +339,14 @@ void Replicator::ProposeQueued() {
 void Replicator::Drain() {
   while (node_->HasReady()) {
     paxos::Ready rd = node_->TakeReady();
+    // A leader's Accepts leave before its own fsync, so that the followers'
+    // fsyncs overlap it: one fsync on the commit path instead of two in a
+    // row. Safe because this thread steps their Accepteds into the core only
+    // after Save() below returned: nothing commits before it is durable here
+    // too. Everything else (promises, Accepteds) waits for the disk.
+    auto early = [](const paxos::Message& m) { return std::holds_alternative<paxos::Accept>(m.body); };
+    for (const paxos::Message& m : rd.messages)
+      if (early(m)) Send(m);
     if (rd.hard_state || !rd.entries.empty()) {
       const bool sync = !rd.entries.empty() ||
                         (rd.hard_state && rd.hard_state->promised != persisted_promise_);
@@ -346,7 +354,8 @@ void Replicator::Drain() {
       if (!s.ok()) Fatal(s, "persisting paxos state");
       if (rd.hard_state) persisted_promise_ = rd.hard_state->promised;
     }
-    for (const paxos::Message& m : rd.messages) Send(m);
+    for (const paxos::Message& m : rd.messages)
+      if (!early(m)) Send(m);
     if (!rd.committed.empty()) ApplyCommitted(rd.committed);
     for (const paxos::SnapshotNeeded& sn : rd.snapshots_needed) ShipSnapshot(sn.peer);
     if (rd.soft_state)
@@ -371,10 +380,11 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
     for (std::string_view r : b->records) records.push_back(store::LogRecord{next++, std::string(r)});
     batches.push_back(std::move(b));
   }
-  if (!records.empty()) {
-    Status s = log_.Append(records);
-    if (!s.ok()) Fatal(s, "appending committed records to the editlog");
-  }
+  // Apply and answer first, then append to the EditLog: the batch is durable
+  // already (accepted, synced, by a majority), so the client need not wait
+  // for this metad's own editlog fsync. A crash before the append loses
+  // nothing: mark_ moves only after it, so a restart replays these slots from
+  // the Paxos store (Open()).
   size_t ri = 0;
   for (size_t i = 0; i < committed.size(); ++i) {
     const paxos::Slot slot = committed[i].slot;
@@ -396,6 +406,10 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
     }
   }
   in_flight_ = proposals_.size();
+  if (!records.empty()) {
+    Status s = log_.Append(records);
+    if (!s.ok()) Fatal(s, "appending committed records to the editlog");
+  }
   mark_ = AppliedMark{committed.back().slot, log_.last_index()};
   if (!records.empty() && hooks_.after_batch) hooks_.after_batch(records.back().index);
   const paxos::Slot applied = node_->applied_index();

@@ -59,8 +59,36 @@ void MetaServer::RegisterBlockHandlers() {
       }
     }
     fb::Attr wa = ToWire(attr);
-    fbb.Finish(fb::CreateGetBlocksReply(fbb, &wa, fbb.CreateVector(locs)));
+    auto inline_off = fbk.inline_data.empty() ? 0 : fbb.CreateVector(
+        reinterpret_cast<const uint8_t*>(fbk.inline_data.data()), fbk.inline_data.size());
+    fbb.Finish(fb::CreateGetBlocksReply(fbb, &wa, fbb.CreateVector(locs), inline_off));
     resp.Reply(fbb);
+  });
+
+  // A small file's writes kept in its metadata record (DESIGN §5): one
+  // commit, no blockd. Past inline_max the client writes blocks instead.
+  s.Handle<fb::WriteInlineRequest>(M(fb::MetaMethod::WriteInline), [this](Request&& req, Responder&& resp) {
+    const auto* r = req.As<fb::WriteInlineRequest>();
+    std::vector<records::InlineExtentView> extents;
+    if (r->writes()) {
+      for (const fb::InlineWrite* w : *r->writes()) {
+        std::string_view data;
+        if (w->data()) data = {reinterpret_cast<const char*>(w->data()->data()), w->data()->size()};
+        if (uint64_t{w->offset()} + data.size() > settings_.inline_max)
+          return resp.Fail(Status(StatusCode::FileTooBig,
+                                  fmt::format("inline write of inode {} ends past inline_max {}",
+                                              r->ino(), settings_.inline_max)));
+        extents.push_back({w->offset(), data});
+      }
+    }
+    int64_t mtime = r->mtime_ns() ? r->mtime_ns() : NowNs();
+    Commit(records::WriteInline(r->ino(), extents, r->file_size(), mtime), &resp,
+           [](const ApplyResult& res, Responder& out) {
+             flatbuffers::FlatBufferBuilder fbb(128);
+             fb::Attr wa = ToWire(res.attr);
+             fbb.Finish(fb::CreateAttrReply(fbb, &wa));
+             out.Reply(fbb);
+           });
   });
 
   s.Handle<fb::WriteBlockRequest>(M(fb::MetaMethod::WriteBlock), [this](Request&& req, Responder&& resp) {

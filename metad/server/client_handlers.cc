@@ -21,10 +21,11 @@ int AccessMaskForOpen(uint32_t flags) {
   }
 }
 
-void ReplyOpen(Responder& r, const Attr& a, uint64_t handle) {
+void ReplyOpen(Responder& r, const Attr& a, uint64_t handle, uint64_t inline_max) {
   flatbuffers::FlatBufferBuilder fbb(128);
   fb::Attr wa = ToWire(a);
-  fbb.Finish(fb::CreateOpenReply(fbb, &wa, handle));
+  fbb.Finish(fb::CreateOpenReply(fbb, &wa, handle, static_cast<uint32_t>(inline_max),
+                                 a.block_count != 0));
   r.Reply(fbb);
 }
 
@@ -154,7 +155,7 @@ void MetaServer::RegisterClientHandlers() {
     a.inode = NextInodeId();  // last: Commit() follows on every path
     Commit(records::Create(a, CredFrom(r->caller()), NowNs()), &resp,
            [this, session](const ApplyResult& res, Responder& out) {
-             ReplyOpen(out, res.attr, sessions_.AddHandle(session, res.attr.ino));
+             ReplyOpen(out, res.attr, sessions_.AddHandle(session, res.attr.ino), settings_.inline_max);
            });
   });
 
@@ -226,7 +227,7 @@ void MetaServer::RegisterClientHandlers() {
     }();
     if (!a.ok()) return resp.Fail(a.status());
     uint64_t session = r->caller() ? r->caller()->session() : 0;
-    ReplyOpen(resp, *a, sessions_.AddHandle(session, a->ino));
+    ReplyOpen(resp, *a, sessions_.AddHandle(session, a->ino), settings_.inline_max);
   });
 
   s.Handle<fb::ReleaseRequest>(M(fb::MetaMethod::Release), [this](Request&& req, Responder&& resp) {

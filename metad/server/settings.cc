@@ -1,5 +1,7 @@
 #include "metad/server/settings.h"
 
+#include "metad/namespace/types.h"
+
 namespace opendfs::metad {
 
 Result<MetadSettings> MetadSettings::Load(const ConfigFile& file) {
@@ -31,6 +33,7 @@ Result<MetadSettings> MetadSettings::Load(const ConfigFile& file) {
       .Int("session_timeout", &s.session_timeout_s, 1, 1 << 20)
       .Int("replication_max_copies", &s.replication_max_copies, 1, 1024)
       .Int("paxos_log_keep", &s.paxos_log_keep, 10, 1ll << 32)
+      .Size("inline_max", &s.inline_max, 0, kMaxInlineBytes)
       .List("ot_cli", &s.ot_cli);
   ODFS_RETURN_IF_ERROR(r.Finish());
   if (s.default_blk_sz % (64 << 10) != 0)

@@ -43,6 +43,10 @@ struct MetadSettings {
   int64_t session_timeout_s = 60;      // client session lease
   int64_t paxos_log_keep = 200000;     // Paxos slots kept for followers' catch-up (then a snapshot)
   int64_t replication_max_copies = 4;  // re-replication copies in flight per blockd, as source and as target
+  // Files up to this size keep their data in the namespace (DESIGN §5 small
+  // files): one commit, no block traffic; costs metad memory on every metad.
+  // 0 = never. At most kMaxInlineBytes.
+  uint64_t inline_max = 8 << 10;
   // Every metad's client address, in ot_paxos order (for NotLeader replies);
   // empty: the ot_paxos host with our bind_for_cli port.
   std::vector<std::string> ot_cli;

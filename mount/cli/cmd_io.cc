@@ -92,8 +92,10 @@ int CmdPut(const CliArgs& a, Ctx& c) {
   Result<client::OpenResult> o = OpenTarget(c, local, remote, a.force, mode, &shown);
   if (!o.ok()) return c.Fail("put", shown.empty() ? remote : shown, o.status());
   const uint64_t ino = o->attr.ino();
-  client::FileWriter writer(c.meta, c.blocks, &c.cache, c.log, client::FileWriterOptions{},
-                            ino, o->attr.block_size(), 0);
+  client::FileWriterOptions wo;
+  wo.inline_max = o->inline_limit();
+  client::FileWriter writer(c.meta, c.blocks, &c.cache, c.log, wo, ino,
+                            o->attr.block_size(), 0);
   uint64_t total = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
   Progress progress(stderr, ShowProgress(total), "put " + shown, total);
   std::unique_ptr<uint8_t[]> buf(new uint8_t[kChunkBytes]);

@@ -13,7 +13,8 @@ Result<LocationCache::Lookup> FileReader::Locate(const Cred& c, uint64_t ino,
   if (l.known) return l;
   ODFS_ASSIGN_OR_RETURN(BlocksPage page,
                         meta_.GetBlocks(c, ino, index, kBlocksPerFetch));
-  cache_.Put(ino, index, kBlocksPerFetch, page.attr.size(), page.blocks);
+  cache_.Put(ino, index, kBlocksPerFetch, page.attr.size(), page.blocks,
+             std::move(page.inline_data));
   l = cache_.Get(ino, index);
   if (!l.known) {
     // The reply did not cover `index` (metad returned a full page ending
@@ -38,6 +39,14 @@ Status FileReader::ReadPart(const Cred& c, uint64_t ino, uint64_t index,
   };
   for (int attempt = 0;; ++attempt) {
     ODFS_ASSIGN_OR_RETURN(LocationCache::Lookup l, Locate(c, ino, index));
+    if (l.inline_data) {
+      // A small file: its data came with the locations.
+      const std::string& d = *l.inline_data;
+      uint64_t n = block_offset < d.size() ? std::min<uint64_t>(length, d.size() - block_offset) : 0;
+      if (n > 0) std::memcpy(out, d.data() + block_offset, n);
+      if (n < length) std::memset(out + n, 0, length - n);
+      return Status::Ok();
+    }
     uint64_t have = 0;  // bytes of the part backed by committed block data
     if (l.block && block_offset < l.block->length) {
       have = std::min<uint64_t>(length, l.block->length - block_offset);

@@ -46,14 +46,15 @@ FileWriter::FileWriter(MetaClient& meta, BlockClient& blocks, LocationCache* cac
       ino_(ino),
       block_size_(block_size),
       buffer_(std::min<uint64_t>(options.piece_bytes, block_size)),
-      size_(file_size) {
+      size_(file_size),
+      inline_max_(static_cast<uint32_t>(std::min<uint64_t>(options.inline_max, block_size))) {
   ODFS_CHECK(block_size > 0);
   ODFS_CHECK(options.max_inflight_pieces > 0);
 }
 
 FileWriter::~FileWriter() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!buffer_.empty() || session_) {
+  if (!buffer_.empty() || session_ || !dirty_.empty()) {
     log_.Error("file-writer: ino={} dropped with uncommitted data in block {}",
                ino_, index_.value_or(0));
   }
@@ -72,6 +73,7 @@ void FileWriter::SetSize(uint64_t size) {
 
 std::optional<uint64_t> FileWriter::DirtyBlock() const {
   std::lock_guard<std::mutex> lock(mu_);
+  if (!dirty_.empty()) return uint64_t{0};
   if (buffer_.empty() && !session_) return std::nullopt;
   return index_;
 }
@@ -102,6 +104,7 @@ void FileWriter::Reset() {
   session_.reset();
   if (!buffer_.empty()) (void)buffer_.Take();
   index_.reset();
+  DropStaged();
 }
 
 Status FileWriter::Write(const Cred& c, uint64_t handle, uint64_t offset,
@@ -110,15 +113,100 @@ Status FileWriter::Write(const Cred& c, uint64_t handle, uint64_t offset,
   if (!error_.ok()) return error_;
   handle_ = handle;
   const auto* bytes = static_cast<const uint8_t*>(data);
-  for (const BlockPart& part : SplitRange(offset, length, block_size_)) {
-    Status s = WritePart(c, part.index, part.block_offset, bytes + part.buf_offset,
-                         part.length);
+  if (inline_max_ > 0 && offset + length <= inline_max_) {
+    StageInline(offset, bytes, length);
+  } else {
+    if (inline_max_ > 0) {
+      Status s = MoveToBlocks(c);
+      if (!s.ok()) return Fail(s);
+    }
+    Status s = WriteBlocks(c, offset, bytes, length);
     if (!s.ok()) return Fail(s);
-    size_ = std::max<uint64_t>(size_, part.index * block_size_ + part.block_offset +
-                                          part.length);
   }
+  size_ = std::max<uint64_t>(size_, offset + length);
   mtime_ns_ = NowNs();
   return Status::Ok();
+}
+
+Status FileWriter::WriteBlocks(const Cred& c, uint64_t offset, const uint8_t* data,
+                               size_t length) {
+  for (const BlockPart& part : SplitRange(offset, length, block_size_)) {
+    ODFS_RETURN_IF_ERROR(WritePart(c, part.index, part.block_offset,
+                                   data + part.buf_offset, part.length));
+  }
+  return Status::Ok();
+}
+
+void FileWriter::StageInline(uint64_t offset, const uint8_t* data, size_t length) {
+  const auto start = static_cast<uint32_t>(offset);
+  const auto end = static_cast<uint32_t>(offset + length);
+  if (length == 0) return;
+  if (staged_.size() < end) staged_.resize(end, '\0');
+  std::memcpy(staged_.data() + start, data, length);
+  // Merge [start, end) with the staged ranges it touches.
+  uint32_t lo = start, hi = end;
+  auto it = dirty_.upper_bound(start);
+  if (it != dirty_.begin() && std::prev(it)->second >= start) --it;
+  while (it != dirty_.end() && it->first <= end) {
+    lo = std::min(lo, it->first);
+    hi = std::max(hi, it->second);
+    it = dirty_.erase(it);
+  }
+  dirty_[lo] = hi;
+}
+
+void FileWriter::DropStaged() {
+  dirty_.clear();
+  staged_.clear();
+  staged_.shrink_to_fit();
+}
+
+Status FileWriter::CommitInline(const Cred& c) {
+  std::vector<InlineWriteArgs> writes;
+  for (const auto& [start, end] : dirty_)
+    writes.push_back({start, std::string_view(staged_).substr(start, end - start)});
+  Result<fb::Attr> attr = meta_.WriteInline(c, ino_, handle_, writes, size_,
+                                            mtime_ns_ ? mtime_ns_ : NowNs());
+  if (attr.ok()) {
+    log_.Debug("file-writer: ino={} wrote {} range(s) inline, size={}", ino_,
+               writes.size(), attr->size());
+    committed_ = *attr;
+    DropStaged();
+    if (cache_) cache_->Invalidate(ino_);
+    return Status::Ok();
+  }
+  StatusCode code = attr.status().code();
+  if (code != StatusCode::Stale && code != StatusCode::FileTooBig) return attr.status();
+  // The file has blocks now, or this metad keeps less inline: write blocks.
+  log_.Info("file-writer: ino={} inline write refused ({}); writing blocks", ino_,
+            attr.status().ToString());
+  ODFS_RETURN_IF_ERROR(MoveToBlocks(c));
+  return FinishBlock(c);
+}
+
+Status FileWriter::MoveToBlocks(const Cred& c) {
+  inline_max_ = 0;
+  ODFS_ASSIGN_OR_RETURN(BlocksPage page, meta_.GetBlocks(c, ino_, 0, 1));
+  std::map<uint32_t, uint32_t> dirty = std::move(dirty_);
+  std::string staged = std::move(staged_);
+  DropStaged();
+  if (page.inline_data.empty()) {
+    // Nothing committed inline (or another client moved the file to blocks
+    // already): only the staged ranges, so bytes between them are kept.
+    for (const auto& [start, end] : dirty) {
+      ODFS_RETURN_IF_ERROR(WriteBlocks(
+          c, start, reinterpret_cast<const uint8_t*>(staged.data()) + start, end - start));
+    }
+    return Status::Ok();
+  }
+  // Block 0 gets the committed inline data with the staged writes on top.
+  std::string data = std::move(page.inline_data);
+  for (const auto& [start, end] : dirty) {
+    if (data.size() < end) data.resize(end, '\0');
+    std::memcpy(data.data() + start, staged.data() + start, end - start);
+  }
+  log_.Debug("file-writer: ino={} moving {} inline bytes to block 0", ino_, data.size());
+  return WriteBlocks(c, 0, reinterpret_cast<const uint8_t*>(data.data()), data.size());
 }
 
 Status FileWriter::WritePart(const Cred& c, uint64_t index, uint64_t block_offset,
@@ -313,7 +401,7 @@ Status FileWriter::Flush(const Cred& c) {
     Reset();
     return s;
   }
-  Status s = FinishBlock(c);
+  Status s = dirty_.empty() ? FinishBlock(c) : CommitInline(c);
   if (!s.ok()) {
     log_.Error("file-writer: ino={} flush failed: {}", ino_, s.ToString());
     Reset();

@@ -16,6 +16,15 @@
 // the new file size. blockd writes only up to a block's current end, so a
 // gap before a piece (a hole inside a block) is first filled with zeros.
 //
+// Small files (DESIGN §5): a writer opened with inline_max > 0 stages its
+// writes in memory (at most inline_max bytes) and Flush() sends them to metad
+// in one WriteInline commit, with no block traffic. The first write that ends
+// past inline_max moves the file to blocks: the committed inline data (from
+// GetBlocks) with the staged writes on top is written as block 0, and the
+// commit of block 0 makes metad drop the inline data; the write then goes on
+// through blocks. A WriteInline refused because the file has blocks meanwhile
+// (another client moved it) or is too big for this metad does the same.
+//
 // WriteBlock refused with NoBlockd (for up to 5 s) or LockHeld (another
 // client writing the block; up to 2 min) is asked again with backoff.
 //
@@ -34,6 +43,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,6 +63,10 @@ namespace opendfs::client {
 struct FileWriterOptions {
   size_t piece_bytes = 4u << 20;
   size_t max_inflight_pieces = 2;
+  // A file with no blocks is written inline (in its metadata record) while
+  // it stays within this many bytes: OpenResult.inline_max, or 0 when the
+  // file has blocks or inline data is off.
+  uint32_t inline_max = 0;
 };
 
 class FileWriter {
@@ -76,7 +90,8 @@ class FileWriter {
   uint64_t size() const;
   // After a truncate through metad (call Flush() first).
   void SetSize(uint64_t size);
-  // The block holding uncommitted data, if any (only one at a time).
+  // The block holding uncommitted data, if any (only one at a time; 0 for
+  // staged inline writes).
   std::optional<uint64_t> DirtyBlock() const;
   // mtime of the last write, 0 before any.
   int64_t mtime_ns() const;
@@ -95,8 +110,15 @@ class FileWriter {
     std::deque<std::shared_ptr<PendingPiece>> inflight;
   };
 
+  Status WriteBlocks(const Cred& c, uint64_t offset, const uint8_t* data,
+                     size_t length);
   Status WritePart(const Cred& c, uint64_t index, uint64_t block_offset,
                    const uint8_t* data, size_t length);
+  // Inline mode: staging, commit, and the move to blocks.
+  void StageInline(uint64_t offset, const uint8_t* data, size_t length);
+  Status CommitInline(const Cred& c);
+  Status MoveToBlocks(const Cred& c);
+  void DropStaged();
   Status EnsureSession(const Cred& c);
   Status SendBuffered(const Cred& c, bool sync);
   Status SendPiece(uint64_t offset, std::shared_ptr<const Bytes> data, size_t length,
@@ -126,6 +148,10 @@ class FileWriter {
   int64_t mtime_ns_ = 0;               // GUARDED_BY(mu_)
   Status error_;                       // GUARDED_BY(mu_): sticky failure
   std::optional<fb::Attr> committed_;  // GUARDED_BY(mu_)
+  // Inline mode (inline_max_ > 0): staged writes, not yet committed.
+  uint32_t inline_max_ = 0;              // GUARDED_BY(mu_): 0 = blocks
+  std::string staged_;                   // GUARDED_BY(mu_): bytes at their offsets
+  std::map<uint32_t, uint32_t> dirty_;   // GUARDED_BY(mu_): staged [start, end)
 };
 
 }  // namespace opendfs::client

@@ -29,13 +29,15 @@ LocationCache::Lookup LocationCache::Get(uint64_t ino, uint64_t index) {
   } else {
     out.known = Covered(il, index);
   }
+  if (index == 0 && out.known) out.inline_data = il.inline_data;
   out.file_size = il.file_size;
   return out;
 }
 
 void LocationCache::Put(uint64_t ino, uint64_t first_index, uint32_t requested,
                         uint64_t file_size,
-                        const std::vector<BlockLoc>& blocks) {
+                        const std::vector<BlockLoc>& blocks,
+                        std::string inline_data) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = inodes_.find(ino);
   if (it == inodes_.end()) {
@@ -71,6 +73,11 @@ void LocationCache::Put(uint64_t ino, uint64_t first_index, uint32_t requested,
   for (const BlockLoc& b : blocks) {
     if (b.index >= first_index && b.index < end) il.blocks[b.index] = b;
   }
+  if (first_index == 0) {
+    il.inline_data.reset();
+    if (!inline_data.empty())
+      il.inline_data = std::make_shared<const std::string>(std::move(inline_data));
+  }
   il.file_size = file_size;
 }
 
@@ -88,6 +95,7 @@ void LocationCache::InvalidateBlock(uint64_t ino, uint64_t index) {
   if (it == inodes_.end()) return;
   InodeLocs& il = it->second;
   il.blocks.erase(index);
+  if (index == 0) il.inline_data.reset();
   // Split the window containing index so only that block is unknown.
   auto w = il.windows.upper_bound(index);
   if (w == il.windows.begin()) return;

@@ -7,7 +7,8 @@
 //
 // Invalidation: Invalidate(ino) on open (close-to-open) and after a write
 // commit from this client; InvalidateBlock(ino, index) after a version error
-// (StaleVersion / NoSuchBlock) so the next read refetches.
+// (StaleVersion / NoSuchBlock) so the next read refetches. A small file's
+// inline data (DESIGN §5) is kept with window 0 and answered for index 0.
 //
 // Bounded: at most max_inodes inodes (the least recently used inode is
 // evicted) and at most max_blocks_per_inode blocks each (when full the inode's
@@ -18,8 +19,10 @@
 #include <cstdint>
 #include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -35,6 +38,9 @@ class LocationCache {
     bool known = false;             // false: ask metad
     std::optional<BlockLoc> block;  // empty with known = hole
     uint64_t file_size = 0;         // size from the reply that filled it
+    // Index 0 of a small file whose data is inline: its bytes (past them,
+    // up to the size, zeros). Wins over `block` (a block 0 being written).
+    std::shared_ptr<const std::string> inline_data;
   };
 
   explicit LocationCache(size_t max_inodes = 4096,
@@ -45,8 +51,10 @@ class LocationCache {
   // Records a GetBlocks reply for the window [first_index, first_index +
   // requested). When the reply is full (as many blocks as requested) only
   // up to its last block counts as known, since metad may have stopped early.
+  // `inline_data`: the reply's (first_index 0 only; empty = none).
   void Put(uint64_t ino, uint64_t first_index, uint32_t requested,
-           uint64_t file_size, const std::vector<BlockLoc>& blocks);
+           uint64_t file_size, const std::vector<BlockLoc>& blocks,
+           std::string inline_data = {});
   void Invalidate(uint64_t ino);
   void InvalidateBlock(uint64_t ino, uint64_t index);
   size_t inode_count() const;
@@ -56,6 +64,7 @@ class LocationCache {
     std::map<uint64_t, uint64_t> windows;  // first index -> end (exclusive)
     std::map<uint64_t, BlockLoc> blocks;
     uint64_t file_size = 0;
+    std::shared_ptr<const std::string> inline_data;  // with window 0
     std::list<uint64_t>::iterator lru;
   };
   bool Covered(const InodeLocs& il, uint64_t index) const;

@@ -251,7 +251,7 @@ Result<OpenResult> MetaClient::OpenCall(fb::MetaMethod method, Retry retry,
   ODFS_ASSIGN_OR_RETURN(Reply r, Invoke<fb::OpenReply>(method, retry, build));
   const auto* o = r.As<fb::OpenReply>();
   if (o->attr() == nullptr) return Missing("attr");
-  return OpenResult{*o->attr(), o->handle()};
+  return OpenResult{*o->attr(), o->handle(), o->inline_max(), o->has_blocks()};
 }
 
 Status MetaClient::EmptyCall(fb::MetaMethod method, Retry retry,
@@ -534,6 +534,9 @@ Result<BlocksPage> MetaClient::GetBlocks(const Cred& c, uint64_t ino,
   if (rep->blocks()) {
     for (const auto* l : *rep->blocks()) page.blocks.push_back(ToBlockLoc(*l));
   }
+  if (rep->inline_data())
+    page.inline_data.assign(reinterpret_cast<const char*>(rep->inline_data()->data()),
+                            rep->inline_data()->size());
   return page;
 }
 
@@ -574,6 +577,27 @@ Result<fb::Attr> MetaClient::CommitBlock(const Cred& c, const CommitArgs& a) {
   const fb::Attr* attr = r.As<fb::CommitBlockReply>()->attr();
   if (attr == nullptr) return Missing("attr");
   return *attr;
+}
+
+Result<fb::Attr> MetaClient::WriteInline(const Cred& c, uint64_t ino, uint64_t handle,
+                                         const std::vector<InlineWriteArgs>& writes,
+                                         uint64_t file_size, int64_t mtime_ns) {
+  // Writing the same bytes again leaves the same data: safe to resend.
+  return AttrCall(fb::MetaMethod::WriteInline, Retry::kIdempotent,
+                  [&](fbs::FlatBufferBuilder& b) {
+                    auto caller = MakeCaller(b, c);
+                    std::vector<fbs::Offset<fb::InlineWrite>> ws;
+                    ws.reserve(writes.size());
+                    for (const InlineWriteArgs& w : writes) {
+                      auto d = b.CreateVector(reinterpret_cast<const uint8_t*>(w.data.data()),
+                                              w.data.size());
+                      ws.push_back(fb::CreateInlineWrite(b, w.offset, d));
+                    }
+                    return fb::CreateWriteInlineRequest(b, caller, ino, handle,
+                                                        b.CreateVector(ws), file_size,
+                                                        mtime_ns)
+                        .Union();
+                  });
 }
 
 Result<uint64_t> MetaClient::SetGoal(const Cred& c, uint64_t ino,

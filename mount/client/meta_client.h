@@ -112,6 +112,11 @@ class MetaClient {
   Result<WriteGrant> WriteBlock(const Cred& c, uint64_t ino, uint64_t index,
                                 uint64_t handle);
   Result<fb::Attr> CommitBlock(const Cred& c, const CommitArgs& a);
+  // A small file's writes, applied in order to its inline data (Stale once
+  // the file has blocks; FileTooBig past the metad's inline_max).
+  Result<fb::Attr> WriteInline(const Cred& c, uint64_t ino, uint64_t handle,
+                               const std::vector<InlineWriteArgs>& writes,
+                               uint64_t file_size, int64_t mtime_ns);
   Result<uint64_t> SetGoal(const Cred& c, uint64_t ino, uint16_t replication,
                            bool recursive);
   Result<ClusterInfo> ClusterStatus(const Cred& c);

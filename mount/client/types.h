@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "meta_generated.h"
@@ -32,6 +33,11 @@ struct BlockLoc {
 struct OpenResult {
   fb::Attr attr;
   uint64_t handle = 0;
+  uint32_t inline_max = 0;  // metad keeps files up to this size inline
+  bool has_blocks = false;  // false: the file's data (if any) is inline
+
+  // FileWriterOptions.inline_max for a writer of this file.
+  uint32_t inline_limit() const { return has_blocks ? 0 : inline_max; }
 };
 
 struct DirEntryInfo {
@@ -50,6 +56,13 @@ struct DirPage {
 struct BlocksPage {
   fb::Attr attr;
   std::vector<BlockLoc> blocks;
+  std::string inline_data;  // a small file's data (first_index 0)
+};
+
+// One write of a small file kept inline (WriteInline).
+struct InlineWriteArgs {
+  uint32_t offset = 0;
+  std::string_view data;
 };
 
 struct WriteGrant {

@@ -51,6 +51,8 @@ class Fs {
   ~Fs();
 
   void Attach(Services services);
+  // The session notifications go to (cached attributes made stale).
+  void SetSession(fuse_session* se) { session_ = se; }
   // Flushes writers still open (unmount with open files) and stops the
   // session; called once the loop ended.
   void Shutdown();
@@ -115,7 +117,7 @@ class Fs {
   // The attributes the kernel should see: metad's, with the size and mtime
   // of uncommitted writes of this mount.
   fb::Attr WithLocalWrites(const fb::Attr& a) const;
-  std::shared_ptr<client::FileWriter> MakeWriter(uint64_t ino, const fb::Attr& a);
+  std::shared_ptr<client::FileWriter> MakeWriter(uint64_t ino, const client::OpenResult& o);
   // Sets the mount's read-ahead once, at the first request after FUSE init
   // (the init reply would lower it again).
   void TuneReadAheadOnce();
@@ -136,6 +138,7 @@ class Fs {
   std::unique_ptr<client::FileReader> reader_;
   InodeTable inodes_;
   std::once_flag read_ahead_once_;
+  fuse_session* session_ = nullptr;
 };
 
 // Attr -> struct stat as the kernel wants it.

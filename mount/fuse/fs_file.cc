@@ -3,7 +3,7 @@
 // through the FileWriter; flush/fsync/release commit; release also returns
 // the metad handle. Close-to-open: open drops the inode's cached block
 // locations and keeps the kernel page cache only when (mtime, size) are what
-// this mount last saw.
+// this mount last saw; otherwise it also drops the kernel's cached attributes.
 #include <fcntl.h>
 
 #include <cerrno>
@@ -30,11 +30,13 @@ Fs::OpenFile* Handle(fuse_file_info* fi) {
 
 }  // namespace
 
-std::shared_ptr<client::FileWriter> Fs::MakeWriter(uint64_t ino, const fb::Attr& a) {
+std::shared_ptr<client::FileWriter> Fs::MakeWriter(uint64_t ino,
+                                                   const client::OpenResult& o) {
   client::FileWriterOptions wo;
-  uint64_t bs = a.block_size() ? a.block_size() : 64u << 20;
+  wo.inline_max = o.inline_limit();
+  uint64_t bs = o.attr.block_size() ? o.attr.block_size() : 64u << 20;
   return std::make_shared<client::FileWriter>(*meta_, *blocks_, &locations_, log_, wo,
-                                              ino, bs, a.size());
+                                              ino, bs, o.attr.size());
 }
 
 Status Fs::SetUpHandle(uint64_t ino, const client::Cred& cred,
@@ -51,10 +53,17 @@ Status Fs::SetUpHandle(uint64_t ino, const client::Cred& cred,
   of->block_size = o.attr.block_size();
   of->writable = (fi->flags & O_ACCMODE) != O_RDONLY;
   bool had_writer = inodes_.Writer(ino) != nullptr;
-  of->writer = inodes_.Open(ino, of->writable, [&] { return MakeWriter(ino, o.attr); });
+  of->writer = inodes_.Open(ino, of->writable, [&] { return MakeWriter(ino, o); });
   bool same = inodes_.SameContent(ino, o.attr.mtime_ns(), o.attr.size());
   // Our own uncommitted writes are in the page cache: keep it then too.
   fi->keep_cache = !created && (same || had_writer);
+  if (!fi->keep_cache && !created && session_ != nullptr) {
+    // Close-to-open: the kernel may still hold the old size (another mount
+    // grew or cut the file); drop its cached attributes so that the next
+    // stat, or a read past the old end, asks again. Attributes only (offset
+    // -1): takes no inode lock, safe inside open.
+    (void)fuse_lowlevel_notify_inval_inode(session_, ino, -1, 0);
+  }
   fi->fh = reinterpret_cast<uint64_t>(of.release());
   return Status::Ok();
 }

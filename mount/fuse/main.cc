@@ -99,6 +99,7 @@ int Run(const MountOptions& opts) {
     std::fprintf(stderr, "opendfs-mount: bad FUSE options (see above)\n");
     return 2;
   }
+  fs.SetSession(se);
   int rc = 1;
   if (fuse_set_signal_handlers(se) != 0) {
     fuse_session_destroy(se);

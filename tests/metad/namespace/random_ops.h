@@ -27,7 +27,7 @@ class RandomOps {
     const std::string name = RandomName();
     Entry e = RandomEntry(ns, dir);
     const InodeId fresh = ns.max_inode_id() + 1;
-    switch (Pick(18)) {
+    switch (Pick(19)) {
       case 0:
       case 1:
         return records::Mkdir(dir, name, fresh, Mode(), c, t);
@@ -89,6 +89,11 @@ class RandomOps {
         if (Pick(4) == 0) return records::BumpBlockVersion(e.ino, i, b.id, b.version + 1, t);
         return records::CommitBlock(e.ino, i, b.id, b.version,
                                     static_cast<uint32_t>(rng_() % (fb->block_size + 1)), 0, t);
+      }
+      case 17: {
+        std::string data(Pick(3000), static_cast<char>('a' + Pick(26)));
+        std::vector<records::InlineExtentView> ex{{static_cast<uint32_t>(Pick(5000)), data}};
+        return records::WriteInline(e.ino, ex, rng_() % 9000, t);
       }
       default: {
         std::vector<InodeId> orphans = ns.Orphans();
