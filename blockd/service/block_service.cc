@@ -47,7 +47,54 @@ void BlockService::Register(Server& server) {
 // --- loop thread: queue and return -------------------------------------------
 
 void BlockService::OnWrite(Request&& req, Responder&& resp) {
-  Queue(disk_pool_, std::move(req), std::move(resp), &BlockService::DoWrite);
+  if (stopping_) {
+    resp.Fail(Status(StatusCode::ShuttingDown, "blockd is shutting down"));
+    return;
+  }
+  const uint64_t block = req.As<fb::WriteBlockDataRequest>()->block_id();
+  auto box = std::make_shared<Box>(Box{std::move(req), std::move(resp)});
+  {
+    std::lock_guard lock(write_mu_);
+    if (queued_writes_ >= disk_pool_.max_queue_len()) {
+      box->resp.Fail(Status(StatusCode::Busy, "blockd write queue is full"));
+      return;
+    }
+    ++queued_writes_;
+    std::deque<std::shared_ptr<Box>>& q = writes_[block];
+    q.push_back(box);
+    if (q.size() > 1) return;  // runs after the writes ahead of it
+  }
+  if (disk_pool_.Submit([this, block] { RunWrites(block); })) return;
+  // The pool refused: fail this block's writes (more may have queued since).
+  std::deque<std::shared_ptr<Box>> failed;
+  {
+    std::lock_guard lock(write_mu_);
+    failed.swap(writes_[block]);
+    writes_.erase(block);
+    queued_writes_ -= failed.size();
+  }
+  for (auto& b : failed)
+    b->resp.Fail(stopping_ ? Status(StatusCode::ShuttingDown, "blockd is shutting down")
+                           : Status(StatusCode::Busy, "blockd disk queue is full"));
+}
+
+void BlockService::RunWrites(uint64_t block) {
+  for (;;) {
+    std::shared_ptr<Box> box;
+    {
+      std::lock_guard lock(write_mu_);
+      box = writes_[block].front();
+    }
+    DoWrite(box->req, box->resp);
+    std::lock_guard lock(write_mu_);
+    --queued_writes_;
+    std::deque<std::shared_ptr<Box>>& q = writes_[block];
+    q.pop_front();
+    if (q.empty()) {
+      writes_.erase(block);
+      return;
+    }
+  }
 }
 void BlockService::OnRead(Request&& req, Responder&& resp) {
   Queue(disk_pool_, std::move(req), std::move(resp), &BlockService::DoRead);
@@ -67,12 +114,6 @@ void BlockService::Queue(WorkPool& pool, Request&& req, Responder&& resp, Work w
     resp.Fail(Status(StatusCode::ShuttingDown, "blockd is shutting down"));
     return;
   }
-  // std::function needs a copyable callable; the request and its Responder
-  // are move-only, so they travel in a shared box.
-  struct Box {
-    Request req;
-    Responder resp;
-  };
   auto box = std::make_shared<Box>(Box{std::move(req), std::move(resp)});
   bool queued = pool.Submit([this, box, work] { (this->*work)(box->req, box->resp); });
   if (!queued) {

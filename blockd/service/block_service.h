@@ -5,7 +5,11 @@
 // runs on a loop thread, only copies the request into a task and queues it on
 // the disk pool; the task does the disk work and answers through the
 // thread-safe Responder:
-//   WriteBlockData  check the trailer's CRC32C (when has_crc), BlockStore
+//   WriteBlockData  in arrival order per block (a client pipelines a block's
+//                   pieces; pool threads would otherwise apply them in any
+//                   order and an append would land "past the end"): writes
+//                   of a block wait behind the one running, which then runs
+//                   them on its thread. Check the trailer's CRC32C (when has_crc), BlockStore
 //                   Write (create / append / overwrite, version move, sync =
 //                   durable before the ack), reply block_length, then report
 //                   the replica as added (coalesced by ReplicaEvents).
@@ -33,7 +37,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "blockd/disk/block_store.h"
@@ -89,6 +97,14 @@ class BlockService {
   // it cannot.
   using Work = void (BlockService::*)(const Request&, Responder&);
   void Queue(WorkPool& pool, Request&& req, Responder&& resp, Work work);
+  // A request and its Responder travel in a shared box (std::function needs
+  // a copyable callable).
+  struct Box {
+    Request req;
+    Responder resp;
+  };
+  // Runs the writes queued for `block`, in order, until none is left.
+  void RunWrites(uint64_t block);
 
   // Reports a replica the store found corrupt while serving a request.
   void NoteFailure(uint64_t block_id, const Status& status);
@@ -99,6 +115,10 @@ class BlockService {
   ReplicaEvents& events_;
   Logger& log_;
   BlockCopier copier_;
+  std::mutex write_mu_;
+  // Per block: writes waiting, the front one running.
+  std::unordered_map<uint64_t, std::deque<std::shared_ptr<Box>>> writes_;  // GUARDED_BY(write_mu_)
+  size_t queued_writes_ = 0;  // GUARDED_BY(write_mu_)
   std::atomic<bool> stopping_{false};
   std::atomic<uint32_t> inflight_copies_{0};
 };

@@ -43,6 +43,7 @@ class WorkPool {
   void Stop();
 
   size_t queued() const;
+  size_t max_queue_len() const { return max_queue_len_; }
   size_t running() const;
 
  private:

@@ -18,6 +18,10 @@ Status Sessions::KeepAlive(uint64_t session, int64_t now_ms) {
     return Status(StatusCode::SessionExpired,
                   fmt::format("session {} is unknown or expired", session));
   it->second.expires_ms = now_ms + lease_ms_;
+  // A live writer keeps its block locks: it may hold a block open for a
+  // while between commits (random writes, an idle open file).
+  for (auto& [block, l] : locks_)
+    if (l.session == session) l.expires_ms = now_ms + lease_ms_;
   return Status::Ok();
 }
 

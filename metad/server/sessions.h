@@ -2,7 +2,7 @@
 // lease, the files each holds open, and block write locks.
 //
 // Happy path: Hello opens a session (lease = session_timeout); KeepAlive
-// renews it; Open/Create add a handle for (session, inode); Release drops it.
+// renews it and its block locks; Open/Create add a handle for (session, inode); Release drops it.
 // A file unlinked while some handle holds it stays (keep_orphan) and is purged
 // when its last handle goes. A client about to overwrite a block takes its
 // write lock (one writer per block at a time); CommitBlock or lease expiry

@@ -50,13 +50,14 @@ FileWriter::FileWriter(MetaClient& meta, BlockClient& blocks, LocationCache* cac
       inline_max_(static_cast<uint32_t>(std::min<uint64_t>(options.inline_max, block_size))) {
   ODFS_CHECK(block_size > 0);
   ODFS_CHECK(options.max_inflight_pieces > 0);
+  ODFS_CHECK(options.max_open_blocks > 0);
 }
 
 FileWriter::~FileWriter() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!buffer_.empty() || session_ || !dirty_.empty()) {
-    log_.Error("file-writer: ino={} dropped with uncommitted data in block {}",
-               ino_, index_.value_or(0));
+  if (!buffer_.empty() || !sessions_.empty() || !dirty_.empty()) {
+    log_.Error("file-writer: ino={} dropped with uncommitted data in {} block(s)",
+               ino_, sessions_.size() + (buffer_.empty() ? 0 : 1));
   }
   Reset();
 }
@@ -71,11 +72,22 @@ void FileWriter::SetSize(uint64_t size) {
   size_ = size;
 }
 
-std::optional<uint64_t> FileWriter::DirtyBlock() const {
+bool FileWriter::DirtyIn(uint64_t offset, uint64_t length) const {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!dirty_.empty()) return uint64_t{0};
-  if (buffer_.empty() && !session_) return std::nullopt;
-  return index_;
+  const uint64_t end = offset + length;
+  auto overlaps = [&](uint64_t lo, uint64_t hi) { return offset < hi && lo < end; };
+  if (!dirty_.empty() && overlaps(0, inline_max_)) return true;
+  if (!buffer_.empty() && index_ &&
+      overlaps(*index_ * block_size_ + buffer_.start(), *index_ * block_size_ + buffer_.end()))
+    return true;
+  for (const auto& [index, s] : sessions_)
+    if (overlaps(index * block_size_, (index + 1) * block_size_)) return true;
+  return false;
+}
+
+bool FileWriter::HasDirty() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !dirty_.empty() || !buffer_.empty() || !sessions_.empty();
 }
 
 int64_t FileWriter::mtime_ns() const {
@@ -98,10 +110,10 @@ Status FileWriter::Fail(Status s) {
 }
 
 void FileWriter::Reset() {
-  if (session_) {
-    for (auto& p : session_->inflight) p->Wait();
-  }
-  session_.reset();
+  for (Inflight& p : inflight_) p.piece->Wait();
+  inflight_.clear();
+  inflight_bytes_ = 0;
+  sessions_.clear();
   if (!buffer_.empty()) (void)buffer_.Take();
   index_.reset();
   DropStaged();
@@ -181,7 +193,7 @@ Status FileWriter::CommitInline(const Cred& c) {
   log_.Info("file-writer: ino={} inline write refused ({}); writing blocks", ino_,
             attr.status().ToString());
   ODFS_RETURN_IF_ERROR(MoveToBlocks(c));
-  return FinishBlock(c);
+  return FinishAll(c);
 }
 
 Status FileWriter::MoveToBlocks(const Cred& c) {
@@ -206,13 +218,21 @@ Status FileWriter::MoveToBlocks(const Cred& c) {
     std::memcpy(data.data() + start, staged.data() + start, end - start);
   }
   log_.Debug("file-writer: ino={} moving {} inline bytes to block 0", ino_, data.size());
-  return WriteBlocks(c, 0, reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  ODFS_RETURN_IF_ERROR(
+      WriteBlocks(c, 0, reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  // Committed at once: metad gives the file no other block while its data
+  // is still inline.
+  return FinishBlock(c, 0);
 }
 
 Status FileWriter::WritePart(const Cred& c, uint64_t index, uint64_t block_offset,
                              const uint8_t* data, size_t length) {
-  if (index_ && *index_ != index) ODFS_RETURN_IF_ERROR(FinishBlock(c));
+  // The buffer holds one block's bytes: moving to another block sends it as
+  // a piece of its own block, whose session stays open.
+  if (index_ && *index_ != index) ODFS_RETURN_IF_ERROR(SendBuffered(c, false));
   index_ = index;
+  ++writes_;
+  if (auto it = sessions_.find(index); it != sessions_.end()) it->second.last_use = writes_;
   size_t done = 0;
   while (done < length) {
     size_t n = std::min(length - done, buffer_.capacity());
@@ -224,13 +244,36 @@ Status FileWriter::WritePart(const Cred& c, uint64_t index, uint64_t block_offse
   }
   // A block written up to its end is committed now: its lock is released
   // early and the next block starts clean.
-  if (block_offset + length == block_size_) ODFS_RETURN_IF_ERROR(FinishBlock(c));
-  return Status::Ok();
+  if (block_offset + length == block_size_) return FinishBlock(c, index);
+  return FinishIdle(c, index);
 }
 
-Status FileWriter::EnsureSession(const Cred& c) {
-  if (session_) return Status::Ok();
-  ODFS_CHECK(index_.has_value());
+Status FileWriter::FinishIdle(const Cred& c, uint64_t keep) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto max_age = std::chrono::milliseconds(options_.max_session_ms);
+  for (;;) {
+    // The buffer's block counts as open even before its session exists.
+    const size_t open = sessions_.size() + (index_ && !sessions_.count(*index_) ? 1 : 0);
+    std::optional<uint64_t> victim;
+    uint64_t oldest_use = UINT64_MAX;
+    for (const auto& [index, s] : sessions_) {
+      if (index == keep) continue;
+      if (now - s.opened > max_age) {
+        victim = index;
+        break;
+      }
+      if (open > options_.max_open_blocks && s.last_use < oldest_use) {
+        oldest_use = s.last_use;
+        victim = index;
+      }
+    }
+    if (!victim) return Status::Ok();
+    ODFS_RETURN_IF_ERROR(FinishBlock(c, *victim));
+  }
+}
+
+Result<FileWriter::Session*> FileWriter::EnsureSession(const Cred& c, uint64_t index) {
+  if (auto it = sessions_.find(index); it != sessions_.end()) return &it->second;
   // Two refusals are waited out, since asking again is safe (nothing was
   // logged): NoBlockd, common for a few seconds after a metad restart until
   // the blockds have registered again; and LockHeld, another client writing
@@ -239,18 +282,18 @@ Status FileWriter::EnsureSession(const Cred& c) {
   using std::chrono::milliseconds;
   const auto start = std::chrono::steady_clock::now();
   milliseconds wait(50);
-  Result<WriteGrant> r = meta_.WriteBlock(c, ino_, *index_, handle_);
+  Result<WriteGrant> r = meta_.WriteBlock(c, ino_, index, handle_);
   while (!r.ok()) {
     StatusCode code = r.status().code();
     milliseconds limit = code == StatusCode::NoBlockd   ? kNoBlockdWait
                          : code == StatusCode::LockHeld ? kLockHeldWait
                                                         : milliseconds(0);
     if (std::chrono::steady_clock::now() + wait - start > limit) return r.status();
-    log_.Warn("file-writer: ino={} block={}: {}; asking again in {} ms", ino_, *index_,
+    log_.Warn("file-writer: ino={} block={}: {}; asking again in {} ms", ino_, index,
               r.status().ToString(), wait.count());
     std::this_thread::sleep_for(wait);
     wait = std::min(wait * 2, milliseconds(1000));
-    r = meta_.WriteBlock(c, ino_, *index_, handle_);
+    r = meta_.WriteBlock(c, ino_, index, handle_);
   }
   WriteGrant g = std::move(r).value();
   if (g.block_size != 0 && g.block_size != block_size_) {
@@ -260,37 +303,43 @@ Status FileWriter::EnsureSession(const Cred& c) {
   }
   if (g.block.replicas.empty()) {
     return Status(StatusCode::NoBlockd,
-                  fmt::format("block {} of inode {} got no replica", *index_, ino_));
+                  fmt::format("block {} of inode {} got no replica", index, ino_));
   }
   log_.Debug("file-writer: ino={} index={} block={} version={} new={} replicas={}",
-             ino_, *index_, g.block.block_id, g.block.version, g.new_block,
+             ino_, index, g.block.block_id, g.block.version, g.new_block,
              fmt::join(g.block.replicas, ","));
   Session s;
   s.live = g.block.replicas;
   s.grant = std::move(g);
-  session_ = std::move(s);
-  return Status::Ok();
+  s.last_use = writes_;
+  s.opened = std::chrono::steady_clock::now();
+  return &sessions_.emplace(index, std::move(s)).first->second;
 }
 
-bool FileWriter::OverlapsInflight(uint64_t offset, uint64_t length) const {
-  for (const auto& p : session_->inflight) {
-    if (offset < p->offset + p->length && p->offset < offset + length) return true;
+bool FileWriter::OverlapsInflight(uint64_t index, uint64_t offset, uint64_t length) const {
+  for (const Inflight& f : inflight_) {
+    const PendingPiece& p = *f.piece;
+    if (f.index == index && offset < p.offset + p.length && p.offset < offset + length)
+      return true;
   }
   return false;
 }
 
-Status FileWriter::Settle(PendingPiece& p) {
-  Session& s = *session_;
+Status FileWriter::Settle(const Inflight& f) {
+  auto it = sessions_.find(f.index);
+  ODFS_CHECK(it != sessions_.end());  // a session outlives its pieces
+  Session& s = it->second;
+  const PendingPiece& p = *f.piece;
   Status last;
   for (size_t i = 0; i < p.replicas().size(); ++i) {
     const Status& r = p.results()[i];
     if (r.ok()) continue;
-    auto it = std::find(s.live.begin(), s.live.end(), p.replicas()[i]);
-    if (it != s.live.end()) {
+    auto live = std::find(s.live.begin(), s.live.end(), p.replicas()[i]);
+    if (live != s.live.end()) {
       log_.Warn("file-writer: ino={} block={} version={} dropping replica {}: {}",
                 ino_, s.grant.block.block_id, s.grant.block.version,
                 p.replicas()[i], r.ToString());
-      s.live.erase(it);
+      s.live.erase(live);
     }
     last = r;
   }
@@ -303,22 +352,24 @@ Status FileWriter::Settle(PendingPiece& p) {
 
 Status FileWriter::WaitInflight(size_t keep) {
   Status first;
-  while (session_->inflight.size() > keep) {
-    std::shared_ptr<PendingPiece> p = session_->inflight.front();
-    session_->inflight.pop_front();
-    p->Wait();
-    Status s = Settle(*p);
+  while (inflight_.size() > keep ||
+         (!inflight_.empty() && inflight_bytes_ > options_.max_inflight_bytes)) {
+    Inflight f = std::move(inflight_.front());
+    inflight_.pop_front();
+    f.piece->Wait();
+    inflight_bytes_ -= f.piece->length;
+    Status s = Settle(f);
     if (first.ok() && !s.ok()) first = s;
   }
   return first;
 }
 
-Status FileWriter::SendPiece(uint64_t offset, std::shared_ptr<const Bytes> data,
-                             size_t length, bool sync) {
-  Session& s = *session_;
+Status FileWriter::SendPiece(uint64_t index, Session& s, uint64_t offset,
+                             std::shared_ptr<const Bytes> data, size_t length,
+                             bool sync) {
   bool first = !s.first_sent;
   bool wait_now = first || sync;
-  if (wait_now || OverlapsInflight(offset, length)) {
+  if (wait_now || OverlapsInflight(index, offset, length)) {
     ODFS_RETURN_IF_ERROR(WaitInflight(0));
   }
   ODFS_RETURN_IF_ERROR(WaitInflight(options_.max_inflight_pieces - 1));
@@ -329,56 +380,66 @@ Status FileWriter::SendPiece(uint64_t offset, std::shared_ptr<const Bytes> data,
   s.synced = false;
   if (wait_now) {
     pending->Wait();
-    ODFS_RETURN_IF_ERROR(Settle(*pending));
+    ODFS_RETURN_IF_ERROR(Settle(Inflight{index, pending}));
     s.first_sent = true;
     s.synced = sync;
   } else {
-    s.inflight.push_back(std::move(pending));
+    inflight_bytes_ += length;
+    inflight_.push_back(Inflight{index, std::move(pending)});
   }
   return Status::Ok();
 }
 
 Status FileWriter::SendBuffered(const Cred& c, bool sync) {
+  if (!index_) return Status::Ok();
+  const uint64_t index = *index_;
   if (buffer_.empty() && !sync) return Status::Ok();
-  if (buffer_.empty() && !session_) return Status::Ok();  // nothing to sync
-  ODFS_RETURN_IF_ERROR(EnsureSession(c));
-  Session& s = *session_;
+  if (buffer_.empty() && !sessions_.count(index)) return Status::Ok();  // nothing to sync
+  ODFS_ASSIGN_OR_RETURN(Session * sp, EnsureSession(c, index));
+  Session& s = *sp;
   uint64_t end = std::max<uint64_t>(s.grant.block.length, s.max_end);
   if (buffer_.empty()) {
     // Sync only: an empty write at the end makes every replica fdatasync.
     ODFS_RETURN_IF_ERROR(WaitInflight(0));
     if (s.synced) return Status::Ok();
-    return SendPiece(end, nullptr, 0, true);
+    return SendPiece(index, s, end, nullptr, 0, true);
   }
   Piece piece = buffer_.Take();
   // blockd writes only up to a block's current end: fill a gap before the
   // piece (a hole inside the block) with zeros.
   while (end < piece.offset) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(piece.offset - end, kZeroBytes));
-    ODFS_RETURN_IF_ERROR(SendPiece(end, ZeroPiece(), n, false));
+    ODFS_RETURN_IF_ERROR(SendPiece(index, s, end, ZeroPiece(), n, false));
     end += n;
   }
   size_t len = piece.data->size();
-  return SendPiece(piece.offset, std::move(piece.data), len, sync);
+  return SendPiece(index, s, piece.offset, std::move(piece.data), len, sync);
 }
 
-Status FileWriter::FinishBlock(const Cred& c) {
-  if (!index_) return Status::Ok();
-  if (buffer_.empty() && !session_) {
+Status FileWriter::FinishBlock(const Cred& c, uint64_t index) {
+  if (index_ == index) {
+    if (buffer_.empty() && !sessions_.count(index)) {
+      index_.reset();
+      return Status::Ok();
+    }
+    ODFS_RETURN_IF_ERROR(SendBuffered(c, /*sync=*/true));
     index_.reset();
-    return Status::Ok();
   }
-  ODFS_RETURN_IF_ERROR(SendBuffered(c, /*sync=*/true));
-  ODFS_CHECK(session_.has_value());
-  Session& s = *session_;
-  ODFS_CHECK(s.inflight.empty());
+  auto it = sessions_.find(index);
+  if (it == sessions_.end()) return Status::Ok();
+  Session& s = it->second;
+  ODFS_RETURN_IF_ERROR(WaitInflight(0));
+  if (!s.synced) {
+    uint64_t end = std::max<uint64_t>(s.grant.block.length, s.max_end);
+    ODFS_RETURN_IF_ERROR(SendPiece(index, s, end, nullptr, 0, true));
+  }
   CommitArgs a;
   a.ino = ino_;
-  a.index = *index_;
+  a.index = index;
   a.block_id = s.grant.block.block_id;
   a.version = s.grant.block.version;
   a.length = std::max<uint64_t>(s.grant.block.length, s.max_end);
-  a.file_size = std::max<uint64_t>(size_, *index_ * block_size_ + a.length);
+  a.file_size = std::max<uint64_t>(size_, index * block_size_ + a.length);
   a.mtime_ns = mtime_ns_ ? mtime_ns_ : NowNs();
   a.replicas = s.live;
   ODFS_ASSIGN_OR_RETURN(fb::Attr attr, meta_.CommitBlock(c, a));
@@ -388,8 +449,13 @@ Status FileWriter::FinishBlock(const Cred& c) {
              fmt::join(a.replicas, ","));
   if (cache_) cache_->Invalidate(ino_);
   committed_ = attr;
-  session_.reset();
-  index_.reset();
+  sessions_.erase(it);
+  return Status::Ok();
+}
+
+Status FileWriter::FinishAll(const Cred& c) {
+  if (index_) ODFS_RETURN_IF_ERROR(FinishBlock(c, *index_));
+  while (!sessions_.empty()) ODFS_RETURN_IF_ERROR(FinishBlock(c, sessions_.begin()->first));
   return Status::Ok();
 }
 
@@ -401,7 +467,7 @@ Status FileWriter::Flush(const Cred& c) {
     Reset();
     return s;
   }
-  Status s = dirty_.empty() ? FinishBlock(c) : CommitInline(c);
+  Status s = dirty_.empty() ? FinishAll(c) : CommitInline(c);
   if (!s.ok()) {
     log_.Error("file-writer: ino={} flush failed: {}", ino_, s.ToString());
     Reset();

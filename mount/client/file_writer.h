@@ -4,17 +4,22 @@
 // Happy path: Write() splits the range into blocks and buffers it in a
 // PieceBuffer (piece_bytes, a few MiB). When the buffer is full, or the next
 // write does not continue it, the buffered range is sent as one piece to all
-// replicas in parallel. The first piece sent to a block asks metad for the
-// block (WriteBlock: a new block, or a locked overwrite of an existing one
-// at version v+1) and is awaited before any other piece goes out (it creates
-// the replica / moves it to v+1); later pieces are pipelined, at most
-// max_inflight_pieces at once, except a piece overlapping one in flight,
-// which waits so that replicas apply overlapping bytes in order. When a write
-// moves to another block, the block becomes full, or on Flush(), the last
-// piece goes out with sync (or an empty sync-only piece), and CommitBlock
-// records the block's length, the replicas that acknowledged every piece and
-// the new file size. blockd writes only up to a block's current end, so a
-// gap before a piece (a hole inside a block) is first filled with zeros.
+// replicas in parallel. The first piece sent to a block opens a session on it
+// (WriteBlock: a new block, or a locked overwrite of an existing one at
+// version v+1) and is awaited before any other piece goes out (it creates the
+// replica / moves it to v+1); later pieces are pipelined, at most
+// max_inflight_pieces (and max_inflight_bytes) at once for the whole file, except a piece overlapping
+// one in flight, which waits so that replicas apply overlapping bytes in
+// order. Several blocks may have a session at once (random writes move
+// between blocks without a commit each time): at most max_open_blocks; the
+// least recently written one is committed to make room, and a session older
+// than max_session_ms is committed at the next write (a block's write lock
+// is never held for long). A block written up to its end is committed at
+// once. Committing a block sends its last piece with sync (or an empty
+// sync-only piece), then CommitBlock records the block's length, the
+// replicas that acknowledged every piece and the new file size. Flush()
+// commits every open block. blockd writes only up to a block's current end,
+// so a gap before a piece (a hole inside a block) is first filled with zeros.
 //
 // Small files (DESIGN §5): a writer opened with inline_max > 0 stages its
 // writes in memory (at most inline_max bytes) and Flush() sends them to metad
@@ -28,19 +33,20 @@
 // WriteBlock refused with NoBlockd (for up to 5 s) or LockHeld (another
 // client writing the block; up to 2 min) is asked again with backoff.
 //
-// Failure modes: a replica failing a piece is dropped for the rest of the
-// block (it is left out of the commit, so metad treats it as stale); when no
-// replica is left, or metad refuses WriteBlock / CommitBlock, the error is
-// sticky: every later Write() fails with it, and the next Flush() returns it
-// once and discards what was buffered (the application sees the error at
-// write, fsync or close — as with NFS).
+// Failure modes: a replica failing a piece is dropped for the rest of its
+// block's session (it is left out of the commit, so metad treats it as
+// stale); when no replica is left, or metad refuses WriteBlock / CommitBlock,
+// the error is sticky: every later Write() fails with it, and the next
+// Flush() returns it once and discards what was not committed (the
+// application sees the error at write, fsync or close — as with NFS).
 //
-// Memory: at most piece_bytes buffered plus max_inflight_pieces pieces in
-// flight. Threads: every method is thread-safe (one mutex serialises the
-// inode's writes); it blocks while pieces are sent. The clients, the cache and
-// the Logger must outlive the FileWriter.
+// Memory: at most piece_bytes buffered plus max_inflight_bytes in flight (a
+// single piece may exceed it), plus inline_max staged. Threads: every method is thread-safe (one
+// mutex serialises the inode's writes); it blocks while pieces are sent. The
+// clients, the cache and the Logger must outlive the FileWriter.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -62,7 +68,10 @@ namespace opendfs::client {
 
 struct FileWriterOptions {
   size_t piece_bytes = 4u << 20;
-  size_t max_inflight_pieces = 2;
+  size_t max_inflight_pieces = 8;          // sent, not yet acknowledged...
+  size_t max_inflight_bytes = 8u << 20;    // ...and at most this many bytes
+  size_t max_open_blocks = 16;     // blocks with an uncommitted session
+  int64_t max_session_ms = 10000;  // commit a block's session after this
   // A file with no blocks is written inline (in its metadata record) while
   // it stays within this many bytes: OpenResult.inline_max, or 0 when the
   // file has blocks or inline data is off.
@@ -90,9 +99,10 @@ class FileWriter {
   uint64_t size() const;
   // After a truncate through metad (call Flush() first).
   void SetSize(uint64_t size);
-  // The block holding uncommitted data, if any (only one at a time; 0 for
-  // staged inline writes).
-  std::optional<uint64_t> DirtyBlock() const;
+  // Whether any written byte in [offset, offset + length) is not committed
+  // yet (buffered, sent without commit, or staged inline).
+  bool DirtyIn(uint64_t offset, uint64_t length) const;
+  bool HasDirty() const;
   // mtime of the last write, 0 before any.
   int64_t mtime_ns() const;
   // The attributes metad returned for the last commit, if any.
@@ -100,36 +110,48 @@ class FileWriter {
   uint64_t block_size() const { return block_size_; }
 
  private:
-  // The block being written: granted by WriteBlock, not yet committed.
+  // A block being written: granted by WriteBlock, not yet committed.
   struct Session {
     WriteGrant grant;
     std::vector<std::string> live;  // replicas that acknowledged every piece
     bool first_sent = false;
-    bool synced = false;  // nothing sent since the last synced piece
+    bool synced = false;   // nothing sent since the last synced piece
     uint64_t max_end = 0;  // highest block offset written in this session
-    std::deque<std::shared_ptr<PendingPiece>> inflight;
+    uint64_t last_use = 0;  // write counter when last written (LRU)
+    std::chrono::steady_clock::time_point opened;
+  };
+  struct Inflight {
+    uint64_t index = 0;  // block
+    std::shared_ptr<PendingPiece> piece;
   };
 
   Status WriteBlocks(const Cred& c, uint64_t offset, const uint8_t* data,
                      size_t length);
   Status WritePart(const Cred& c, uint64_t index, uint64_t block_offset,
                    const uint8_t* data, size_t length);
+  Result<Session*> EnsureSession(const Cred& c, uint64_t index);
+  // Sends the buffer as a piece of its block (sync: and makes every replica
+  // of that block durable).
+  Status SendBuffered(const Cred& c, bool sync);
+  Status SendPiece(uint64_t index, Session& s, uint64_t offset,
+                   std::shared_ptr<const Bytes> data, size_t length, bool sync);
+  // Commits block `index`: buffer sent, replicas synced, CommitBlock.
+  Status FinishBlock(const Cred& c, uint64_t index);
+  Status FinishAll(const Cred& c);
+  // Commits sessions beyond max_open_blocks or older than max_session_ms,
+  // except the one of block `keep`.
+  Status FinishIdle(const Cred& c, uint64_t keep);
+  // Drops the replicas that failed `p`; error when none is left.
+  Status Settle(const Inflight& p);
+  Status WaitInflight(size_t keep);
+  bool OverlapsInflight(uint64_t index, uint64_t offset, uint64_t length) const;
+  Status Fail(Status s);
+  void Reset();
   // Inline mode: staging, commit, and the move to blocks.
   void StageInline(uint64_t offset, const uint8_t* data, size_t length);
   Status CommitInline(const Cred& c);
   Status MoveToBlocks(const Cred& c);
   void DropStaged();
-  Status EnsureSession(const Cred& c);
-  Status SendBuffered(const Cred& c, bool sync);
-  Status SendPiece(uint64_t offset, std::shared_ptr<const Bytes> data, size_t length,
-                   bool sync);
-  Status FinishBlock(const Cred& c);
-  // Drops the replicas that failed `p`; error when none is left.
-  Status Settle(PendingPiece& p);
-  Status WaitInflight(size_t keep);
-  bool OverlapsInflight(uint64_t offset, uint64_t length) const;
-  Status Fail(Status s);
-  void Reset();
 
   MetaClient& meta_;
   BlockClient& blocks_;
@@ -141,8 +163,11 @@ class FileWriter {
 
   mutable std::mutex mu_;
   PieceBuffer buffer_;                 // GUARDED_BY(mu_)
-  std::optional<uint64_t> index_;      // GUARDED_BY(mu_): block of buffer_/session_
-  std::optional<Session> session_;     // GUARDED_BY(mu_)
+  std::optional<uint64_t> index_;      // GUARDED_BY(mu_): block of buffer_
+  std::map<uint64_t, Session> sessions_;  // GUARDED_BY(mu_): by block index
+  std::deque<Inflight> inflight_;      // GUARDED_BY(mu_): oldest first
+  size_t inflight_bytes_ = 0;          // GUARDED_BY(mu_)
+  uint64_t writes_ = 0;                // GUARDED_BY(mu_): LRU clock
   uint64_t handle_ = 0;                // GUARDED_BY(mu_)
   uint64_t size_ = 0;                  // GUARDED_BY(mu_)
   int64_t mtime_ns_ = 0;               // GUARDED_BY(mu_)

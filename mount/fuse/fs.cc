@@ -119,7 +119,7 @@ void Fs::ReplyEntry(fuse_req_t req, const fb::Attr& a) {
 
 fb::Attr Fs::WithLocalWrites(const fb::Attr& a) const {
   auto w = inodes_.Writer(a.ino());
-  if (!w || !w->DirtyBlock()) return a;
+  if (!w || !w->HasDirty()) return a;
   return fb::Attr(a.ino(), std::max<uint64_t>(a.size(), w->size()), a.atime_ns(),
                   std::max<int64_t>(a.mtime_ns(), w->mtime_ns()), a.ctime_ns(), a.rdev(),
                   a.mode(), a.nlink(), a.uid(), a.gid(), a.block_size(), a.replication(),
@@ -179,7 +179,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
   // Commit pending writes first: a truncate must cut them, and times set
   // with futimens before close must not be overwritten by a later commit.
   auto w = inodes_.Writer(ino);
-  if (w && w->DirtyBlock()) {
+  if (w && w->HasDirty()) {
     Status s = w->Flush(cred);
     if (!s.ok()) return ReplyError(req, "setattr(flush)", ino, s);
   }

@@ -119,9 +119,7 @@ void Fs::Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   uint64_t offset = static_cast<uint64_t>(off);
   // Uncommitted writes of this inode are not readable from blockds yet.
   if (auto w = inodes_.Writer(ino)) {
-    std::optional<uint64_t> dirty = w->DirtyBlock();
-    uint64_t bs = w->block_size();
-    if (dirty && offset < (*dirty + 1) * bs && *dirty * bs < offset + size) {
+    if (w->DirtyIn(offset, size)) {
       Status s = w->Flush(of->cred);
       if (!s.ok()) return ReplyError(req, "read(flush)", ino, s);
     }

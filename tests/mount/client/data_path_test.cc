@@ -48,9 +48,10 @@ class DataPathTest : public ::testing::Test {
   }
   void TearDown() override { rpc_->Stop(); }
 
-  std::unique_ptr<FileWriter> Writer(size_t piece = 64 * 1024) {
+  std::unique_ptr<FileWriter> Writer(size_t piece = 64 * 1024, size_t open_blocks = 16) {
     FileWriterOptions o;
     o.piece_bytes = piece;
+    o.max_open_blocks = open_blocks;
     return std::make_unique<FileWriter>(*meta_, *blocks_, &cache_, Logger::Quiet(), o, kIno,
                                         kBlock, metad_->File(kIno).size);
   }
@@ -82,7 +83,7 @@ TEST_F(DataPathTest, SequentialWriteSpanningBlocksReadsBack) {
     ASSERT_TRUE(w->Write(cred_, 9, off, data.data() + off, n).ok());
   }
   ASSERT_TRUE(w->Flush(cred_).ok());
-  EXPECT_FALSE(w->DirtyBlock().has_value());
+  EXPECT_FALSE(w->HasDirty());
   auto commits = metad_->commits();
   ASSERT_EQ(commits.size(), 4u);
   for (const auto& c : commits) EXPECT_EQ(c.replicas.size(), 3u);
@@ -110,6 +111,57 @@ TEST_F(DataPathTest, OverwriteInsideABlockBumpsVersionAndKeepsTheRest) {
   EXPECT_EQ(commits[1].length, kBlock);  // old length kept
   data.replace(1000, 5, "HELLO");
   EXPECT_EQ(ReadAll(0, kBlock), data);
+}
+
+TEST_F(DataPathTest, RandomWritesAcrossBlocksCommitEachBlockOnce) {
+  std::string data = Random(3 * kBlock, 8);
+  {
+    auto w = Writer();
+    ASSERT_TRUE(w->Write(cred_, 9, 0, data.data(), data.size()).ok());
+    ASSERT_TRUE(w->Flush(cred_).ok());
+  }
+  ASSERT_EQ(metad_->commits().size(), 3u);
+  // 4 KiB writes hopping between the three blocks: one session per block,
+  // no commit until the flush, then one per block at version 2.
+  auto w = Writer();
+  std::mt19937 rng(9);
+  for (int i = 0; i < 60; ++i) {
+    // Inside one block, never up to its end (that commits the block at once).
+    uint64_t off = (rng() % 3) * kBlock + ((rng() % (kBlock - 8192)) & ~uint64_t{511}) + 100;
+    std::string piece = Random(4096, 100 + i);
+    data.replace(off, piece.size(), piece);
+    ASSERT_TRUE(w->Write(cred_, 9, off, piece.data(), piece.size()).ok());
+  }
+  EXPECT_EQ(metad_->commits().size(), 3u);
+  EXPECT_TRUE(w->DirtyIn(0, 3 * kBlock));
+  ASSERT_TRUE(w->Flush(cred_).ok());
+  auto commits = metad_->commits();
+  ASSERT_EQ(commits.size(), 6u);
+  for (size_t i = 3; i < 6; ++i) {
+    EXPECT_EQ(commits[i].version, 2u);
+    EXPECT_EQ(commits[i].length, kBlock);
+  }
+  EXPECT_FALSE(w->HasDirty());
+  EXPECT_EQ(ReadAll(0, data.size()), data);
+}
+
+TEST_F(DataPathTest, OpenBlocksAreCappedLeastRecentlyWrittenFirst) {
+  auto w = Writer(64 * 1024, /*open_blocks=*/2);
+  ASSERT_TRUE(w->Write(cred_, 9, 0 * kBlock + 5, "a", 1).ok());
+  ASSERT_TRUE(w->Write(cred_, 9, 1 * kBlock + 5, "b", 1).ok());
+  ASSERT_TRUE(w->Write(cred_, 9, 0 * kBlock + 6, "c", 1).ok());
+  EXPECT_EQ(metad_->commits().size(), 0u);
+  // A third block: block 1, written longest ago, is committed for room.
+  ASSERT_TRUE(w->Write(cred_, 9, 2 * kBlock + 5, "d", 1).ok());
+  ASSERT_EQ(metad_->commits().size(), 1u);
+  EXPECT_EQ(metad_->commits()[0].index, 1u);
+  EXPECT_FALSE(w->DirtyIn(kBlock, kBlock));
+  ASSERT_TRUE(w->Flush(cred_).ok());
+  EXPECT_EQ(metad_->commits().size(), 3u);
+  std::string got = ReadAll(0, 2 * kBlock + 6);
+  EXPECT_EQ(got.substr(5, 2), "ac");
+  EXPECT_EQ(got[kBlock + 5], 'b');
+  EXPECT_EQ(got[2 * kBlock + 5], 'd');
 }
 
 TEST_F(DataPathTest, SparseFileReadsZerosInHoles) {
@@ -238,9 +290,12 @@ TEST_F(DataPathTest, PiecesStreamBeforeFlushAndMemoryStaysBounded) {
   std::string data = Random(kBlock - 1, 7);  // stays inside block 0
   auto w = Writer(/*piece=*/16 * 1024);
   ASSERT_TRUE(w->Write(cred_, 9, 0, data.data(), data.size()).ok());
-  // Without a flush, full pieces have already gone out to every replica.
-  EXPECT_GE(blockds_[0]->writes(), 10);
-  EXPECT_TRUE(w->DirtyBlock().has_value());
+  // Without a flush, full pieces have already gone out to every replica: of
+  // the 15 full ones at most max_inflight_pieces - 1 are unacknowledged.
+  EXPECT_GE(blockds_[0]->writes(), 15 - 7);
+  EXPECT_TRUE(w->HasDirty());
+  EXPECT_TRUE(w->DirtyIn(kBlock - 2, 10));
+  EXPECT_FALSE(w->DirtyIn(kBlock, 10));
   EXPECT_EQ(w->size(), data.size());
   ASSERT_TRUE(w->Flush(cred_).ok());
   EXPECT_EQ(ReadAll(0, data.size()), data);
