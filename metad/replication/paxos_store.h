@@ -34,6 +34,7 @@ namespace opendfs::replication {
 struct AppliedMark {
   paxos::Slot slot = 0;     // every slot <= slot is in the EditLog
   uint64_t log_index = 0;   // the EditLog's last index right after `slot`
+  friend bool operator==(const AppliedMark&, const AppliedMark&) = default;
 };
 
 struct PaxosDisk {

@@ -15,6 +15,8 @@ namespace {
 
 constexpr uint16_t M(fb::PaxosMethod m) { return static_cast<uint16_t>(m); }
 constexpr std::chrono::milliseconds kTick{5};
+// How often the driver syncs the editlog records it appended unsynced.
+constexpr int64_t kEditLogSyncMs = 20;
 constexpr std::chrono::milliseconds kSendTimeout{2000};
 constexpr size_t kSnapshotChunkBytes = 4 << 20;
 constexpr std::chrono::milliseconds kSnapshotChunkTimeout{30000};
@@ -103,6 +105,7 @@ Result<std::unique_ptr<Replicator>> Replicator::Open(store::EditLog& log,
       r->mark_ = AppliedMark{s, r->mark_.log_index + count};
     }
   }
+  r->durable_mark_ = r->mark_;
   ps.applied_index = std::max(r->mark_.slot, disk.compacted);
   ps.hard_state.commit_index = std::max(ps.hard_state.commit_index, ps.applied_index);
   ps.entries = std::move(disk.entries);
@@ -196,6 +199,7 @@ void Replicator::Shutdown() {
     cv_.notify_all();
     has_room_.notify_all();
     if (thread_.joinable()) thread_.join();
+    SyncEditLog();  // the driver thread is gone: its state is ours now
     if (sender_.joinable()) sender_.join();
     if (server_) server_->Stop();
     if (client_) client_->Stop();
@@ -297,6 +301,10 @@ void Replicator::Loop() {
     node_->Tick(now);
     ProposeQueued();
     Drain();
+    if (now - last_log_sync_ms_ >= kEditLogSyncMs) {
+      SyncEditLog();
+      last_log_sync_ms_ = now;
+    }
     UpdateServing(now);
     PublishStatus();
     lock.lock();
@@ -350,7 +358,7 @@ void Replicator::Drain() {
     if (rd.hard_state || !rd.entries.empty()) {
       const bool sync = !rd.entries.empty() ||
                         (rd.hard_state && rd.hard_state->promised != persisted_promise_);
-      Status s = store_->Save(rd.hard_state, rd.entries, mark_, sync);
+      Status s = store_->Save(rd.hard_state, rd.entries, durable_mark_, sync);
       if (!s.ok()) Fatal(s, "persisting paxos state");
       if (rd.hard_state) persisted_promise_ = rd.hard_state->promised;
     }
@@ -380,11 +388,13 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
     for (std::string_view r : b->records) records.push_back(store::LogRecord{next++, std::string(r)});
     batches.push_back(std::move(b));
   }
-  // Apply and answer first, then append to the EditLog: the batch is durable
-  // already (accepted, synced, by a majority), so the client need not wait
-  // for this metad's own editlog fsync. A crash before the append loses
-  // nothing: mark_ moves only after it, so a restart replays these slots from
-  // the Paxos store (Open()).
+  // Apply and answer first, then append to the EditLog, unsynced: the batch
+  // is durable already (accepted, synced, by a majority), so neither the
+  // client nor the next batch waits for this metad's editlog fsync. The mark
+  // persisted in the Paxos store is durable_mark_, which SyncEditLog()
+  // advances only after an editlog sync, and the Paxos store keeps every
+  // slot after it: a crash that loses an unsynced tail of the editlog
+  // replays those slots from the Paxos store at restart (Open()).
   size_t ri = 0;
   for (size_t i = 0; i < committed.size(); ++i) {
     const paxos::Slot slot = committed[i].slot;
@@ -407,7 +417,7 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
   }
   in_flight_ = proposals_.size();
   if (!records.empty()) {
-    Status s = log_.Append(records);
+    Status s = log_.AppendUnsynced(records);
     if (!s.ok()) Fatal(s, "appending committed records to the editlog");
   }
   mark_ = AppliedMark{committed.back().slot, log_.last_index()};
@@ -415,11 +425,19 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
   const paxos::Slot applied = node_->applied_index();
   if (applied > compacted_ + options_.retain_slots + options_.retain_slots / 4 + 1) {
     const paxos::Slot through = applied - options_.retain_slots;
+    SyncEditLog();  // slots up to `through` must be in the durable editlog
     node_->Compact(through);
-    Status s = store_->Compact(through, mark_);
+    Status s = store_->Compact(through, durable_mark_);
     if (!s.ok()) Fatal(s, "compacting the paxos store");
     compacted_ = through;
   }
+}
+
+void Replicator::SyncEditLog() {
+  if (durable_mark_ == mark_) return;
+  Status s = log_.Sync();
+  if (!s.ok()) Fatal(s, "syncing the editlog");
+  durable_mark_ = mark_;
 }
 
 void Replicator::UpdateServing(int64_t now_ms) {
@@ -555,6 +573,7 @@ void Replicator::InstallShipped(Snapshot snap) {
   s = log_.TrimBefore(snap.log_index + 1);
   if (!s.ok()) Fatal(s, "restarting the editlog after a snapshot");
   mark_ = AppliedMark{snap.slot, snap.log_index};
+  durable_mark_ = mark_;  // the image is durable, the editlog restarts after it
   s = store_->Compact(snap.slot, mark_);
   if (!s.ok()) Fatal(s, "compacting the paxos store to a snapshot");
   compacted_ = snap.slot;

@@ -163,6 +163,9 @@ class Replicator {
   void Drain();
   void ApplyCommitted(const std::vector<paxos::LogEntry>& committed);
   void UpdateServing(int64_t now_ms);
+  // Syncs the editlog if records were appended since the last sync and
+  // moves durable_mark_ to mark_.
+  void SyncEditLog();
   void PublishStatus();
   void Send(const paxos::Message& m);
   void FailQueued(const Status& s);
@@ -183,7 +186,9 @@ class Replicator {
   std::unique_ptr<PaxosStore> store_;
   std::unique_ptr<paxos::XorShiftRng> rng_;
   std::unique_ptr<paxos::Node> node_;  // driver thread only (after Start)
-  AppliedMark mark_;                   // driver thread only
+  AppliedMark mark_;                   // driver thread only: applied
+  AppliedMark durable_mark_;           // driver thread only: in the synced editlog
+  int64_t last_log_sync_ms_ = 0;       // driver thread only
   paxos::Slot compacted_ = 0;          // driver thread only
   paxos::Ballot persisted_promise_;    // driver thread only
   std::map<paxos::Slot, Proposal> proposals_;  // driver thread only

@@ -51,6 +51,14 @@ class EditLog {
   // the log.
   virtual Status Append(std::span<const LogRecord> records) = 0;
 
+  // Append() without waiting for the disk: the records are readable at once
+  // and durable after the next Sync() (or any later synced write). A machine
+  // crash before that may lose a suffix of them (whole appends), never a
+  // middle. A process crash loses nothing.
+  virtual Status AppendUnsynced(std::span<const LogRecord> records) { return Append(records); }
+  // Makes every record appended so far durable.
+  virtual Status Sync() { return Status::Ok(); }
+
   // Records from `from_index` on, in order, stopping after `max_records` or
   // once `max_bytes` of record bytes are reached (at least one record is
   // returned when any exists, however large). Empty when from_index >

@@ -2,6 +2,12 @@
 
 namespace opendfs::store {
 
+void MemEditLog::TruncateAfter(uint64_t index) {
+  std::lock_guard lock(mu_);
+  records_.erase(records_.upper_bound(index), records_.end());
+  if (last_ > index) last_ = std::max(index, first_ - 1);
+}
+
 Status MemEditLog::Append(std::span<const LogRecord> records) {
   std::function<void()> hook;
   {

@@ -26,6 +26,10 @@ class MemEditLog final : public EditLog {
   Result<std::optional<std::string>> GetMeta(std::string_view name) override;
   Status PutMeta(std::string_view name, std::string_view value) override;
 
+  // A machine crash: drops every record after `index` (a test models the
+  // loss of records appended unsynced).
+  void TruncateAfter(uint64_t index);
+
   // Every later Append returns `s` without writing; Status::Ok() clears it.
   void FailAppends(Status s);
   // Called at the start of each Append, on the appending thread.

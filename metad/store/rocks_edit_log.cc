@@ -99,6 +99,20 @@ Status RocksEditLog::Validate() {
 }
 
 Status RocksEditLog::Append(std::span<const LogRecord> records) {
+  return AppendWith(records, true);
+}
+
+Status RocksEditLog::AppendUnsynced(std::span<const LogRecord> records) {
+  return AppendWith(records, false);
+}
+
+Status RocksEditLog::Sync() {
+  rocksdb::Status s = db_->SyncWAL();
+  if (!s.ok()) return FromRocks(s, "editlog " + dir_ + ": sync");
+  return Status::Ok();
+}
+
+Status RocksEditLog::AppendWith(std::span<const LogRecord> records, bool sync) {
   if (records.empty()) return Status(StatusCode::Invalid, "editlog append: no records");
   std::lock_guard lock(write_mu_);
   uint64_t next = last_.load() + 1;
@@ -111,7 +125,9 @@ Status RocksEditLog::Append(std::span<const LogRecord> records) {
     }
     batch.Put(RecordKey(records[i].index), records[i].bytes);
   }
-  rocksdb::Status s = db_->Write(SyncedWrite(), &batch);
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  rocksdb::Status s = db_->Write(wo, &batch);
   if (!s.ok()) {
     return FromRocks(s, "editlog " + dir_ + ": append " + std::to_string(next) + ".." +
                             std::to_string(next + records.size() - 1));

@@ -32,6 +32,8 @@ class RocksEditLog final : public EditLog {
   ~RocksEditLog() override;
 
   Status Append(std::span<const LogRecord> records) override;
+  Status AppendUnsynced(std::span<const LogRecord> records) override;
+  Status Sync() override;
   Result<std::vector<LogRecord>> Read(uint64_t from_index, size_t max_records,
                                       size_t max_bytes) override;
   uint64_t first_index() const override { return first_.load(); }
@@ -45,6 +47,7 @@ class RocksEditLog final : public EditLog {
  private:
   RocksEditLog(std::string dir, rocksdb::DB* db) : dir_(std::move(dir)), db_(db) {}
   Status Validate();
+  Status AppendWith(std::span<const LogRecord> records, bool sync);
   Status Corrupt(std::string_view what) const;
 
   const std::string dir_;

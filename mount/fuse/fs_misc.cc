@@ -16,6 +16,14 @@ namespace {
 // so the kernel's getxattr of it before every write is answered locally.
 constexpr const char* kCapabilityXattr = "security.capability";
 
+// POSIX ACLs are not enforced (permissions are the mode bits, checked by
+// metad), so storing one would only mislead: like a filesystem mounted
+// noacl, the mount refuses them with EOPNOTSUPP (getfacl then shows the mode,
+// cp -a falls back to chmod).
+bool IsPosixAcl(const char* name) {
+  return std::strncmp(name, "system.posix_acl_", 17) == 0;
+}
+
 void ReplySized(fuse_req_t req, const std::string& data, size_t size) {
   if (size == 0) {
     fuse_reply_xattr(req, data.size());
@@ -62,7 +70,7 @@ void Fs::StatFs(fuse_req_t req, fuse_ino_t ino) {
 
 void Fs::SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name,
                   const char* value, size_t size, int flags) {
-  if (std::strcmp(name, kCapabilityXattr) == 0) {
+  if (std::strcmp(name, kCapabilityXattr) == 0 || IsPosixAcl(name)) {
     fuse_reply_err(req, EOPNOTSUPP);
     return;
   }
@@ -75,6 +83,10 @@ void Fs::SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name,
 void Fs::GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
   if (std::strcmp(name, kCapabilityXattr) == 0) {
     fuse_reply_err(req, ENODATA);
+    return;
+  }
+  if (IsPosixAcl(name)) {
+    fuse_reply_err(req, EOPNOTSUPP);
     return;
   }
   Result<std::string> v = meta_->GetXattr(CredOf(req), ino, name);
@@ -94,6 +106,10 @@ void Fs::ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 }
 
 void Fs::RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  if (IsPosixAcl(name)) {
+    fuse_reply_err(req, EOPNOTSUPP);
+    return;
+  }
   Status s = meta_->RemoveXattr(CredOf(req), ino, name);
   if (!s.ok()) return ReplyError(req, "removexattr", ino, s);
   fuse_reply_err(req, 0);

@@ -165,5 +165,38 @@ TEST_F(ReplicatorTest, NewLeaderAfterStopAndRestartedMemberCatchesUp) {
   EXPECT_EQ(members_[leader - 1]->applied.size(), 300u);
 }
 
+// The driver appends committed records to the editlog unsynced and persists
+// in the Paxos store only a mark the synced editlog covers. A machine crash
+// may lose the editlog past that mark: the member replays those slots from
+// its Paxos store at restart and ends with the same history.
+TEST_F(ReplicatorTest, EditLogTailLostInAMachineCrashIsReplayedFromPaxos) {
+  int leader = WaitServing();
+  ASSERT_NE(leader, 0);
+  ASSERT_EQ(SubmitMany(leader, "a", 200, 8), 200);
+  ASSERT_TRUE(WaitApplied(200));
+  int victim = leader % kMembers + 1;
+  StopMember(victim);
+  Member& m = *members_[victim - 1];
+  uint64_t mark = 0;
+  {
+    auto store = PaxosStore::Open(root_ + "/paxos" + std::to_string(victim));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto disk = (*store)->Load();
+    ASSERT_TRUE(disk.ok() && disk->mark.has_value());
+    mark = disk->mark->log_index;
+  }
+  // The last batch is applied after the Save that persisted the mark.
+  ASSERT_LT(mark, m.log.last_index());
+  m.log.TruncateAfter(mark);
+  {
+    std::lock_guard l(m.mu);
+    m.applied.resize(mark);  // the state machine is rebuilt from the editlog
+  }
+  StartMember(victim);
+  EXPECT_EQ(SubmitMany(leader, "b", 50, 4), 50);
+  ASSERT_TRUE(WaitApplied(250)) << "the crashed member did not replay its lost tail";
+  ExpectSameHistory();
+}
+
 }  // namespace
 }  // namespace opendfs::replication
