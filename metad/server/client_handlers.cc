@@ -31,6 +31,25 @@ void ReplyOpen(Responder& r, const Attr& a, uint64_t handle, uint64_t inline_max
 
 }  // namespace
 
+std::optional<Attr> MetaServer::UnchangedByRoot(const Cred& cred,
+                                                const records::SetAttrArgs& a) {
+  // tar and cp -a chown and chmod every file they create to what it already
+  // is: as root, with no set-id bit to clear, such a call changes nothing but
+  // ctime, and is answered without a Paxos round (ctime stays; documented).
+  using F = fb::SetAttrField;
+  const uint32_t ownership = static_cast<uint32_t>(F::Mode) |
+                             static_cast<uint32_t>(F::Uid) | static_cast<uint32_t>(F::Gid);
+  const uint32_t f = static_cast<uint32_t>(a.fields);
+  if (cred.uid != 0 || (f & ~ownership) != 0) return std::nullopt;
+  std::shared_lock l(ns_mu_);
+  Result<Attr> cur = ns_->GetAttr(a.inode);
+  if (!cur.ok() || (cur->mode & (S_ISUID | S_ISGID)) != 0) return std::nullopt;
+  if ((f & static_cast<uint32_t>(F::Mode)) && (cur->mode & 07777) != a.mode) return std::nullopt;
+  if ((f & static_cast<uint32_t>(F::Uid)) && cur->uid != a.uid) return std::nullopt;
+  if ((f & static_cast<uint32_t>(F::Gid)) && cur->gid != a.gid) return std::nullopt;
+  return *cur;
+}
+
 void MetaServer::RegisterClientHandlers() {
   LeaderOnly s{this, *cli_server_};
 
@@ -108,6 +127,7 @@ void MetaServer::RegisterClientHandlers() {
       if (!cur.ok()) return resp.Fail(cur.status());
       return ReplyAttr(resp, *cur);
     }
+    if (auto cur = UnchangedByRoot(CredFrom(r->caller()), a)) return ReplyAttr(resp, *cur);
     Commit(records::SetAttr(a, CredFrom(r->caller()), now), &resp,
            [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });

@@ -27,6 +27,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <shared_mutex>
 #include <string>
@@ -37,6 +38,7 @@
 #include "libnet/status.h"
 #include "meta_generated.h"
 #include "metad/namespace/namespace.h"
+#include "metad/namespace/records.h"
 #include "metad/registry/blockd_manager.h"
 #include "metad/registry/random_source.h"
 #include "metad/registry/topology.h"
@@ -137,6 +139,9 @@ class MetaServer : public BlockCatalog {
 
   // ---- client handlers (client_handlers.cc, block_handlers.cc) ----
   void RegisterClientHandlers();
+  // The current attributes when `a` (mode/uid/gid only) by root would change
+  // nothing but ctime; nullopt when it must be committed.
+  std::optional<Attr> UnchangedByRoot(const Cred& cred, const records::SetAttrArgs& a);
   void RegisterBlockHandlers();
   void RegisterBlockdHandlers();  // blockd_handlers.cc
   void RegisterAdminHandlers();   // admin_handlers.cc

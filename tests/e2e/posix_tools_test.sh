@@ -46,6 +46,20 @@ check "chmod" chmod 640 "$MNT/b"
 [ "$(stat -c %a "$MNT/b")" = 640 ] || fail "mode is $(stat -c %a "$MNT/b")"
 check "chown" chown 1234:5678 "$MNT/b"
 [ "$(stat -c %u:%g "$MNT/b")" = 1234:5678 ] || fail "owner is $(stat -c %u:%g "$MNT/b")"
+# A chown or chmod by root to what the file already is changes nothing (it
+# is answered without a commit, ctime stays); by anyone else it is checked
+# as usual; one that changes something, or touches a set-id bit, commits.
+ctime=$(stat -c %Z.%z "$MNT/b")
+check "chown to the same owner" chown 1234:5678 "$MNT/b"
+check "chmod to the same mode" chmod 640 "$MNT/b"
+[ "$(stat -c %Z.%z "$MNT/b")" = "$ctime" ] || fail "a no-op chown/chmod changed ctime"
+setpriv --reuid=4321 --regid=4321 --clear-groups chmod 640 "$MNT/b" 2>/dev/null &&
+  fail "chmod by a non-owner succeeded"
+check "chmod g+s" chmod 2640 "$MNT/b"
+check "chmod to the same set-id mode" chmod 2640 "$MNT/b"
+[ "$(stat -c %a "$MNT/b")" = 2640 ] || fail "mode is $(stat -c %a "$MNT/b")"
+check "chmod back" chmod 640 "$MNT/b"
+[ "$(stat -c %a "$MNT/b")" = 640 ] || fail "mode is $(stat -c %a "$MNT/b")"
 check "touch -d" touch -d "2001-02-03 04:05:06.789 UTC" "$MNT/b"
 [ "$(TZ=UTC stat -c %y "$MNT/b")" = "2001-02-03 04:05:06.789000000 +0000" ] ||
   fail "mtime is $(TZ=UTC stat -c %y "$MNT/b")"
