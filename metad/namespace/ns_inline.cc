@@ -11,6 +11,7 @@
 
 #include "metad/namespace/namespace.h"
 #include "metad/namespace/ns_util.h"
+#include "metad/namespace/permission.h"
 
 namespace opendfs::metad {
 
@@ -31,6 +32,11 @@ ApplyResult Namespace::ApplyWriteInline(const fb::EditWriteInline& r) {
   if (end > kMaxInlineBytes)
     return Fail(StatusCode::FileTooBig, "inline data beyond kMaxInlineBytes");
   if (r.file_size() > kMaxFileSize) return Fail(StatusCode::FileTooBig, "size too large");
+  if (r.explicit_times()) {
+    NS_CRED(cred, r);
+    if (!cred.is_root() && cred.uid != inode->uid)
+      return Fail(StatusCode::NotPermitted, "only the owner may set explicit times");
+  }
 
   // Every check passed.
   if (end > 0) {
@@ -44,6 +50,10 @@ ApplyResult Namespace::ApplyWriteInline(const fb::EditWriteInline& r) {
   }
   inode->size = std::max({inode->size, end, r.file_size()});
   inode->mtime_ns = inode->ctime_ns = r.time_ns();
+  if (r.explicit_times()) {
+    inode->atime_ns = r.atime_ns();
+    inode->mtime_ns = r.mtime_ns();
+  }
   ApplyResult result;
   result.attr = MakeAttr(*inode);
   return result;

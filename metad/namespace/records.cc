@@ -144,8 +144,11 @@ std::string BumpBlockVersion(InodeId inode, uint32_t index, BlockId block_id,
                                                new_version, time_ns));
 }
 
-std::string WriteInline(InodeId inode, const std::vector<InlineExtentView>& extents,
-                        uint64_t file_size, int64_t time_ns) {
+namespace {
+
+std::string WriteInlineRecord(InodeId inode, const std::vector<InlineExtentView>& extents,
+                              uint64_t file_size, int64_t time_ns, bool explicit_times,
+                              int64_t atime_ns, int64_t mtime_ns, const Cred* cred) {
   FlatBufferBuilder fbb(256);
   std::vector<flatbuffers::Offset<fb::InlineExtent>> offs;
   offs.reserve(extents.size());
@@ -153,9 +156,24 @@ std::string WriteInline(InodeId inode, const std::vector<InlineExtentView>& exte
     auto data = fbb.CreateVector(reinterpret_cast<const uint8_t*>(e.data.data()), e.data.size());
     offs.push_back(fb::CreateInlineExtent(fbb, e.offset, data));
   }
+  auto ex = fbb.CreateVector(offs);
+  auto c = cred ? CredOf(fbb, *cred) : 0;
   return Finish(fbb, fb::EditOp::EditWriteInline,
-                fb::CreateEditWriteInline(fbb, inode, fbb.CreateVector(offs), file_size,
-                                          time_ns));
+                fb::CreateEditWriteInline(fbb, inode, ex, file_size, time_ns, explicit_times,
+                                          atime_ns, mtime_ns, c));
+}
+
+}  // namespace
+
+std::string WriteInline(InodeId inode, const std::vector<InlineExtentView>& extents,
+                        uint64_t file_size, int64_t time_ns) {
+  return WriteInlineRecord(inode, extents, file_size, time_ns, false, 0, 0, nullptr);
+}
+
+std::string WriteInlineWithTimes(InodeId inode, const std::vector<InlineExtentView>& extents,
+                                 uint64_t file_size, int64_t atime_ns, int64_t mtime_ns,
+                                 const Cred& cred, int64_t time_ns) {
+  return WriteInlineRecord(inode, extents, file_size, time_ns, true, atime_ns, mtime_ns, &cred);
 }
 
 std::string Purge(InodeId inode) {

@@ -82,7 +82,12 @@ void MetaServer::RegisterBlockHandlers() {
       }
     }
     int64_t mtime = r->mtime_ns() ? r->mtime_ns() : NowNs();
-    Commit(records::WriteInline(r->ino(), extents, r->file_size(), mtime), &resp,
+    std::string record =
+        r->explicit_times()
+            ? records::WriteInlineWithTimes(r->ino(), extents, r->file_size(), r->atime_ns(),
+                                            r->mtime_ns(), CredFrom(r->caller()), NowNs())
+            : records::WriteInline(r->ino(), extents, r->file_size(), mtime);
+    Commit(std::move(record), &resp,
            [](const ApplyResult& res, Responder& out) {
              flatbuffers::FlatBufferBuilder fbb(128);
              fb::Attr wa = ToWire(res.attr);

@@ -173,12 +173,12 @@ void FileWriter::DropStaged() {
   staged_.shrink_to_fit();
 }
 
-Status FileWriter::CommitInline(const Cred& c) {
+Status FileWriter::CommitInline(const Cred& c, const ExplicitTimes* times) {
   std::vector<InlineWriteArgs> writes;
   for (const auto& [start, end] : dirty_)
     writes.push_back({start, std::string_view(staged_).substr(start, end - start)});
   Result<fb::Attr> attr = meta_.WriteInline(c, ino_, handle_, writes, size_,
-                                            mtime_ns_ ? mtime_ns_ : NowNs());
+                                            mtime_ns_ ? mtime_ns_ : NowNs(), times);
   if (attr.ok()) {
     log_.Debug("file-writer: ino={} wrote {} range(s) inline, size={}", ino_,
                writes.size(), attr->size());
@@ -188,6 +188,7 @@ Status FileWriter::CommitInline(const Cred& c) {
     return Status::Ok();
   }
   StatusCode code = attr.status().code();
+  if (times != nullptr && code == StatusCode::NotPermitted) return attr.status();
   if (code != StatusCode::Stale && code != StatusCode::FileTooBig) return attr.status();
   // The file has blocks now, or this metad keeps less inline: write blocks.
   log_.Info("file-writer: ino={} inline write refused ({}); writing blocks", ino_,
@@ -457,6 +458,23 @@ Status FileWriter::FinishAll(const Cred& c) {
   if (index_) ODFS_RETURN_IF_ERROR(FinishBlock(c, *index_));
   while (!sessions_.empty()) ODFS_RETURN_IF_ERROR(FinishBlock(c, sessions_.begin()->first));
   return Status::Ok();
+}
+
+Result<bool> FileWriter::FlushSettingTimes(const Cred& c, ExplicitTimes times) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (error_.ok() && !dirty_.empty()) {
+      Status s = CommitInline(c, &times);
+      if (s.ok()) return committed_ && committed_->mtime_ns() == times.mtime_ns;
+      if (s.code() != StatusCode::NotPermitted) {
+        log_.Error("file-writer: ino={} flush failed: {}", ino_, s.ToString());
+        Reset();
+        return s;
+      }
+    }
+  }
+  ODFS_RETURN_IF_ERROR(Flush(c));
+  return false;
 }
 
 Status FileWriter::Flush(const Cred& c) {

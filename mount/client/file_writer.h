@@ -93,6 +93,12 @@ class FileWriter {
   // Everything written so far is durable on every live replica and committed
   // on metad when this returns Ok.
   Status Flush(const Cred& c);
+  // utimensat while small-file writes are staged: commits them together with
+  // the times (one metadata commit instead of two). True when done so
+  // (committed_attr() has the result); false when nothing was staged or the
+  // caller may not set times — then the staged writes are committed plainly
+  // and the caller sets the times itself.
+  Result<bool> FlushSettingTimes(const Cred& c, ExplicitTimes times);
 
   // The file size as this writer sees it (committed size, extended by
   // uncommitted writes).
@@ -149,7 +155,7 @@ class FileWriter {
   void Reset();
   // Inline mode: staging, commit, and the move to blocks.
   void StageInline(uint64_t offset, const uint8_t* data, size_t length);
-  Status CommitInline(const Cred& c);
+  Status CommitInline(const Cred& c, const ExplicitTimes* times = nullptr);
   Status MoveToBlocks(const Cred& c);
   void DropStaged();
 

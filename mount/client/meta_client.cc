@@ -581,7 +581,8 @@ Result<fb::Attr> MetaClient::CommitBlock(const Cred& c, const CommitArgs& a) {
 
 Result<fb::Attr> MetaClient::WriteInline(const Cred& c, uint64_t ino, uint64_t handle,
                                          const std::vector<InlineWriteArgs>& writes,
-                                         uint64_t file_size, int64_t mtime_ns) {
+                                         uint64_t file_size, int64_t mtime_ns,
+                                         const ExplicitTimes* times) {
   // Writing the same bytes again leaves the same data: safe to resend.
   return AttrCall(fb::MetaMethod::WriteInline, Retry::kIdempotent,
                   [&](fbs::FlatBufferBuilder& b) {
@@ -593,9 +594,10 @@ Result<fb::Attr> MetaClient::WriteInline(const Cred& c, uint64_t ino, uint64_t h
                                               w.data.size());
                       ws.push_back(fb::CreateInlineWrite(b, w.offset, d));
                     }
-                    return fb::CreateWriteInlineRequest(b, caller, ino, handle,
-                                                        b.CreateVector(ws), file_size,
-                                                        mtime_ns)
+                    return fb::CreateWriteInlineRequest(
+                               b, caller, ino, handle, b.CreateVector(ws), file_size,
+                               times ? times->mtime_ns : mtime_ns, times != nullptr,
+                               times ? times->atime_ns : 0)
                         .Union();
                   });
 }

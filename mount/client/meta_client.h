@@ -114,9 +114,12 @@ class MetaClient {
   Result<fb::Attr> CommitBlock(const Cred& c, const CommitArgs& a);
   // A small file's writes, applied in order to its inline data (Stale once
   // the file has blocks; FileTooBig past the metad's inline_max).
+  // `times`: also set atime/mtime (owner or root, else NotPermitted and
+  // nothing written).
   Result<fb::Attr> WriteInline(const Cred& c, uint64_t ino, uint64_t handle,
                                const std::vector<InlineWriteArgs>& writes,
-                               uint64_t file_size, int64_t mtime_ns);
+                               uint64_t file_size, int64_t mtime_ns,
+                               const ExplicitTimes* times = nullptr);
   Result<uint64_t> SetGoal(const Cred& c, uint64_t ino, uint16_t replication,
                            bool recursive);
   Result<ClusterInfo> ClusterStatus(const Cred& c);

@@ -65,6 +65,12 @@ struct InlineWriteArgs {
   std::string_view data;
 };
 
+// utimensat's explicit times, folded into a WriteInline.
+struct ExplicitTimes {
+  int64_t atime_ns = 0;
+  int64_t mtime_ns = 0;
+};
+
 struct WriteGrant {
   BlockLoc block;
   uint32_t block_size = 0;

@@ -179,6 +179,20 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
   // Commit pending writes first: a truncate must cut them, and times set
   // with futimens before close must not be overwritten by a later commit.
   auto w = inodes_.Writer(ino);
+  const int kExplicitTimes = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME;
+  if (w && (to_set & ~FUSE_SET_ATTR_CTIME) == kExplicitTimes) {
+    // tar, cp -a: a small file's staged data and its times in one commit.
+    Result<bool> folded = w->FlushSettingTimes(
+        cred, client::ExplicitTimes{ToNs(attr->st_atim), ToNs(attr->st_mtim)});
+    if (!folded.ok()) return ReplyError(req, "setattr(flush)", ino, folded.status());
+    if (std::optional<fb::Attr> a = w->committed_attr(); *folded && a) {
+      inodes_.RecordContent(ino, a->mtime_ns(), a->size());
+      struct stat st;
+      ToStat(*a, &st);
+      fuse_reply_attr(req, &st, options_.attr_timeout_s);
+      return;
+    }
+  }
   if (w && w->HasDirty()) {
     Status s = w->Flush(cred);
     if (!s.ok()) return ReplyError(req, "setattr(flush)", ino, s);
