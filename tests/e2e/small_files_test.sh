@@ -57,7 +57,9 @@ same "files grown past inline_max"
 MNT2="$E2E_ROOT/mnt2"
 mkdir -p "$MNT2"
 EXTRA_MOUNTS+=("$MNT2")
-check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" -o blk_sz=1MB
+# allow_other: the non-owner checks below go through this mount.
+check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" -o blk_sz=1MB,allow_other
+chmod 755 "$E2E_ROOT"
 check "mount 2 reads an inline file" cmp "$LOC/src/s11" "$MNT2/src/s11"
 head -c 5000 /dev/urandom > "$E2E_ROOT/grow"
 cat "$E2E_ROOT/grow" >> "$LOC/src/s11"
@@ -86,10 +88,15 @@ for d in untar:Ts cpa:T@; do
 done
 rm -rf "$MNT/untar" "$MNT/cpa"
 # Explicit times need ownership even when folded into the data commit: a
-# non-owner that may write gets EPERM for the times, and its data is kept.
+# non-owner that may write gets EPERM for the times, and its data is kept
+# (through the allow_other mount). A chmod by a non-owner, even to the
+# current mode, is refused.
 printf old > "$MNT/shared-w"
 chmod 666 "$MNT/shared-w"
-setpriv --reuid=4321 --regid=4321 --clear-groups /usr/bin/python3 - "$MNT/shared-w" <<'PY' || fail "non-owner futimens"
+as_other() { setpriv --reuid=4321 --regid=4321 --clear-groups "$@"; }
+as_other cat "$MNT2/shared-w" >/dev/null || fail "the non-owner cannot read through the allow_other mount"
+as_other chmod 666 "$MNT2/shared-w" 2>/dev/null && fail "chmod by a non-owner succeeded"
+as_other /usr/bin/python3 - "$MNT2/shared-w" <<'PY' || fail "non-owner futimens"
 import errno, os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_TRUNC)
 os.write(fd, b"new data")
