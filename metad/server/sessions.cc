@@ -18,6 +18,9 @@ Status Sessions::KeepAlive(uint64_t session, int64_t now_ms) {
     return Status(StatusCode::SessionExpired,
                   fmt::format("session {} is unknown or expired", session));
   it->second.expires_ms = now_ms + lease_ms_;
+  // Few locks at a time (blocks being written right now): a scan is cheap.
+  for (auto& [block, l] : locks_)
+    if (l.session == session) l.expires_ms = now_ms + lease_ms_;
   return Status::Ok();
 }
 
@@ -101,7 +104,8 @@ std::vector<uint64_t> Sessions::Expire(int64_t now_ms) {
     }
   }
   for (auto it = locks_.begin(); it != locks_.end();) {
-    if (it->second.expires_ms <= now_ms) it = locks_.erase(it);
+    bool orphaned = it->second.session != 0 && sessions_.count(it->second.session) == 0;
+    if (orphaned || it->second.expires_ms <= now_ms) it = locks_.erase(it);
     else ++it;
   }
   return closed;
