@@ -91,6 +91,13 @@ void MetaServer::RegisterBlockHandlers() {
     }
     uint32_t block_size = attr.block_size;
     uint32_t lease_ms = static_cast<uint32_t>(sessions_.lease_ms());
+    // The lock lives as long as the session (sessions.h): a lock taken under
+    // a session this metad does not know would be dropped at once. Refused,
+    // the client opens a new session and asks again.
+    if (session != 0) {
+      Status live = sessions_.KeepAlive(session, NowMs());
+      if (!live.ok()) return resp.Fail(live);
+    }
 
     if (existing.id == 0) {
       // A new block: placement first, so that a cluster without room fails
