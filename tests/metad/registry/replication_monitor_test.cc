@@ -122,6 +122,29 @@ class MonitorTest : public ::testing::Test {
       if (!good_only || !r.corrupt) out.insert(r.blockd);
     return out;
   }
+  // The next Scan issues exactly one action, of `kind`.
+  ReplicationAction ScanOne(Kind kind) {
+    std::vector<ReplicationAction> a = Scan();
+    EXPECT_EQ(a.size(), 1u);
+    if (a.size() != 1) return {};
+    EXPECT_EQ(a[0].kind, kind);
+    return a[0];
+  }
+  // A bad (corrupt or stale) replica on `bad` with room on `spare`: a good
+  // copy goes to `spare` first (never from `bad`), then `bad` is deleted.
+  void ExpectCopiedThenDeleted(BlockdId bad, BlockdId spare) {
+    ReplicationAction copy = ScanOne(Kind::kCopy);
+    EXPECT_EQ(copy.target, spare);
+    EXPECT_NE(copy.blockd, bad);
+    EXPECT_EQ(counters().corrupt, 1u);
+    Land({copy});
+    ReplicationAction del = ScanOne(Kind::kDelete);
+    EXPECT_EQ(del.reason, Reason::kCorrupt);
+    EXPECT_EQ(del.blockd, bad);
+    Execute({del});
+    EXPECT_THAT(Scan(), IsEmpty());
+    EXPECT_EQ(counters().corrupt, 0u);
+  }
   std::string RackOf(BlockdId id) const { return manager_.registry().Find(id)->rack; }
   const ReplicationCounters& counters() const { return manager_.monitor().counters(); }
 
@@ -309,21 +332,7 @@ TEST_F(MonitorTest, CorruptReplicaIsReplacedThenDeleted) {
   BlockdId c1 = Add("c1", "10.0.3.1", {R(1)});
   BlockdId c2 = Add("c2", "10.0.3.2");
   Report("c1", {}, {}, {R(1)});
-  std::vector<ReplicationAction> copy = Scan();
-  ASSERT_EQ(copy.size(), 1u);
-  EXPECT_EQ(copy[0].kind, Kind::kCopy);
-  EXPECT_EQ(copy[0].target, c2);
-  EXPECT_NE(copy[0].blockd, c1);  // never from the corrupt replica
-  EXPECT_EQ(counters().corrupt, 1u);
-  Land(copy);
-  std::vector<ReplicationAction> del = Scan();
-  ASSERT_EQ(del.size(), 1u);
-  EXPECT_EQ(del[0].kind, Kind::kDelete);
-  EXPECT_EQ(del[0].reason, Reason::kCorrupt);
-  EXPECT_EQ(del[0].blockd, c1);
-  Execute(del);
-  EXPECT_THAT(Scan(), IsEmpty());
-  EXPECT_EQ(counters().corrupt, 0u);
+  ExpectCopiedThenDeleted(c1, c2);
   EXPECT_EQ(Holders(1, /*good_only=*/false), (std::set<BlockdId>{a1, b1, c2}));
 }
 
@@ -358,22 +367,16 @@ TEST_F(MonitorTest, StaleReplicaIsDeletedAndItsBlockdRefilledOnlyOnceForgotten) 
   BlockdId c1 = Add("c1", "10.0.3.1", {R(1)});
   ASSERT_EQ(c1, 3u);
   EXPECT_EQ(Holders(1), (std::set<BlockdId>{a1, b1}));
-  std::vector<ReplicationAction> del = Scan();
-  ASSERT_EQ(del.size(), 1u);
-  EXPECT_EQ(del[0].kind, Kind::kDelete);
-  EXPECT_EQ(del[0].blockd, c1);
-  Execute(del);
+  Execute({ScanOne(Kind::kDelete)});
+  EXPECT_EQ(Holders(1, /*good_only=*/false), (std::set<BlockdId>{a1, b1}));
   // Gone, but still listed stale: no copy may go there yet.
   EXPECT_THAT(Scan(), IsEmpty());
   EXPECT_EQ(counters().under_replicated, 1u);
   catalog_.stale.clear();  // EditForgetStaleReplica applied
   manager_.RecheckReplication(std::vector<BlockId>{1});
-  std::vector<ReplicationAction> copy = Scan();
-  ASSERT_EQ(copy.size(), 1u);
-  EXPECT_EQ(copy[0].kind, Kind::kCopy);
-  EXPECT_EQ(copy[0].target, c1);
-  EXPECT_NE(copy[0].blockd, c1);
-  Land(copy);
+  ReplicationAction copy = ScanOne(Kind::kCopy);
+  EXPECT_EQ(copy.target, c1);
+  Land({copy});
   EXPECT_THAT(Scan(), IsEmpty());
   EXPECT_EQ(Holders(1), (std::set<BlockdId>{a1, b1, c1}));
 }
@@ -385,16 +388,7 @@ TEST_F(MonitorTest, StaleReplicaIsReplacedElsewhereThenDeleted) {
   BlockdId b1 = Add("b1", "10.0.2.1", {R(1)});
   BlockdId c1 = Add("c1", "10.0.3.1", {R(1)});
   BlockdId c2 = Add("c2", "10.0.3.2");
-  std::vector<ReplicationAction> copy = Scan();
-  ASSERT_EQ(copy.size(), 1u);
-  EXPECT_EQ(copy[0].target, c2);
-  Land(copy);
-  std::vector<ReplicationAction> del = Scan();
-  ASSERT_EQ(del.size(), 1u);
-  EXPECT_EQ(del[0].kind, Kind::kDelete);
-  EXPECT_EQ(del[0].blockd, c1);
-  Execute(del);
-  EXPECT_THAT(Scan(), IsEmpty());
+  ExpectCopiedThenDeleted(c1, c2);
   EXPECT_EQ(Holders(1, /*good_only=*/false), (std::set<BlockdId>{a1, b1, c2}));
 }
 
