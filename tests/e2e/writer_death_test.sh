@@ -12,6 +12,9 @@
 #     one becomes the authority, the others are stale — and the block ends
 #     with 3 identical replicas of the authority; another mount then
 #     overwrites the same block as usual.
+#  c. The same with a leader change in between: the writer's mount and the
+#     leader metad are killed together; the new leader, which never knew the
+#     lock, settles the block one lease after it takes over.
 . "$(dirname "$0")/lib.sh"
 e2e_up --blockds 3 --set dn_timeout=3 --set session_timeout=3 --set heartbeat_interval=1 \
        --set blk_sz=8MB
@@ -93,14 +96,26 @@ wait_healthy 30
 b=$(block_id /b 0)
 [ -n "$b" ] || fail "/b has no block 0"
 
+# A mount of our own in the foreground (its pid is the one to kill) at
+# $E2E_ROOT/$1; sets $mount_pid.
+start_mount() {
+  mkdir -p "$E2E_ROOT/$1"
+  EXTRA_MOUNTS+=("$E2E_ROOT/$1")
+  "$BUILD/mount/opendfs-mount" "$OPENDFS_METADS" "$E2E_ROOT/$1" -f -o blk_sz=8MB \
+    -o error_log="$E2E_ROOT/$1.log" &
+  mount_pid=$!
+  e2e_bg "$mount_pid"
+  wait_for 20 "mount $1 did not come up" grep -q " $E2E_ROOT/$1 fuse" /proc/mounts
+}
+kill_mount() {  # name pid
+  kill -9 "$2"
+  wait "$2" 2>/dev/null || true
+  umount -l "$E2E_ROOT/$1"
+}
+
+start_mount mnt2
 MNT2="$E2E_ROOT/mnt2"
-mkdir -p "$MNT2"
-EXTRA_MOUNTS+=("$MNT2")
-"$BUILD/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" -f -o blk_sz=8MB \
-  -o error_log="$E2E_ROOT/mnt2.log" &
-mount2=$!
-e2e_bg "$mount2"
-wait_for 20 "the second mount did not come up" grep -q " $MNT2 fuse" /proc/mounts
+mount2=$mount_pid
 python3 - "$MNT2/b" "$E2E_ROOT/b.new" "$E2E_ROOT/b.go" <<'PY' &
 import os, sys, time
 dst, src, go = sys.argv[1:]
@@ -124,9 +139,7 @@ for i in 2 3; do
   wait_for 20 "blockd$i never got the second piece of the overwrite" size_is "$i" "$b" $NEW
 done
 sleep 0.3  # let the second piece land whole before its writer dies
-kill -9 "$mount2"
-wait "$mount2" 2>/dev/null || true
-umount -l "$MNT2"
+kill_mount mnt2 "$mount2"
 kill "$writer" 2>/dev/null || true
 e2e_start blockd1
 echo "b: mount killed mid-overwrite of block $b (blockd1 missed piece 2)"
@@ -156,5 +169,48 @@ PY
 "$CLI" get /b "$E2E_ROOT/b.got" || fail "opendfs get /b"
 cmp -s "$E2E_ROOT/b.new" "$E2E_ROOT/b.got" || fail "/b differs after the second overwrite"
 wait_healthy 30
-echo "b: overwritten again from the first mount ($((SECONDS - t_start)) s in all)"
+echo "b: overwritten again from the first mount ($((SECONDS - t_start)) s)"
+
+# ---- c. the writer and the leader die together ----
+head -c $((6 << 20)) /dev/urandom > "$E2E_ROOT/c.want"
+cp "$E2E_ROOT/c.want" "$MNT/c"
+wait_healthy 30
+c=$(block_id /c 0)
+head -c $PIECE /dev/urandom > "$E2E_ROOT/c.piece"
+start_mount mnt3
+python3 - "$E2E_ROOT/mnt3/c" "$E2E_ROOT/c.piece" <<'PY' &
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.pwrite(fd, open(sys.argv[2], "rb").read(), 0)  # one piece, every replica
+time.sleep(3600)
+PY
+writer=$!
+e2e_bg "$writer"
+for i in 1 2 3; do
+  wait_for 20 "blockd$i never got the piece of the overwrite of /c" starts_with "$i" "$c" "$E2E_ROOT/c.piece"
+done
+old_leader=$(leader_addr)
+kill_mount mnt3 "$mount_pid"
+e2e_kill "metad$(metad_no "$old_leader")"
+kill "$writer" 2>/dev/null || true
+echo "c: mount and leader metad $old_leader killed mid-overwrite of block $c"
+python3 - "$E2E_ROOT/c.want" "$E2E_ROOT/c.piece" <<'PY'
+import sys
+want, piece = sys.argv[1:]
+data = bytearray(open(want, "rb").read())
+data[:len(open(piece, "rb").read())] = open(piece, "rb").read()
+open(want, "wb").write(data)
+PY
+# Every replica has the piece at the new version and the same length: the
+# smallest address is the authority.
+wait_for 40 "no new leader settled block $c" \
+  leader_log_has "settling block=$c .* forward $(blockd_addr 1) length=$((6 << 20))"
+wait_healthy 40
+"$CLI" fsck /c --locations > "$E2E_ROOT/loc.out"
+grep -q "^  block 0 id $c version 2 length $((6 << 20)) good 3/3" "$E2E_ROOT/loc.out" ||
+  { cat "$E2E_ROOT/loc.out"; fail "block $c is not settled at version 2 with 3 good replicas"; }
+replicas_identical "$c" || fail "the replicas of block $c differ after the settle"
+"$CLI" get /c "$E2E_ROOT/c.got" || fail "opendfs get /c"
+cmp -s "$E2E_ROOT/c.want" "$E2E_ROOT/c.got" || fail "/c is not the settled overwrite"
+echo "c: the new leader settled block $c ($((SECONDS - t_start)) s in all)"
 e2e_pass
