@@ -1,6 +1,7 @@
 // Block write state (metad/namespace/block_write.h): open writes, the stale
 // replicas a commit leaves out of its acknowledged set, settling a write
 // whose writer died, and all of it surviving editlog replay and the fsimage.
+#include "fsimage_generated.h"
 #include "tests/metad/namespace/ns_fixture.h"
 
 namespace opendfs::metad {
@@ -207,6 +208,26 @@ TEST_F(BlockWriteTest, AnImageEntryForAMissingBlockIsCorrupt) {
   image.mutable_pairs()[key] = value;
   auto reader = image.NewReader();
   EXPECT_EQ(Namespace::Load(reader).status().code(), C::Corrupt);
+}
+
+// Images written before block write state existed (format 1) still load.
+TEST_F(BlockWriteTest, AnImageOfFormatOneStillLoads) {
+  MemoryImage image;
+  ASSERT_TRUE(ns.Save(image).ok());
+  flatbuffers::FlatBufferBuilder fbb;
+  fbb.Finish(fb::CreateImageMeta(fbb, 1, ns.max_inode_id(), ns.max_block_id(), ns.inode_count()));
+  image.mutable_pairs()["A"] = std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()),
+                                           fbb.GetSize());
+  auto reader = image.NewReader();
+  Result<std::unique_ptr<Namespace>> loaded = Namespace::Load(reader);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->GetBlocks(f, 0, 1)->blocks[0], Block());
+  fbb.Clear();
+  fbb.Finish(fb::CreateImageMeta(fbb, 3, ns.max_inode_id(), ns.max_block_id(), ns.inode_count()));
+  image.mutable_pairs()["A"] = std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()),
+                                           fbb.GetSize());
+  auto reader3 = image.NewReader();
+  EXPECT_EQ(Namespace::Load(reader3).status().code(), C::Corrupt);
 }
 
 }  // namespace
