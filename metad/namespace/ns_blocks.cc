@@ -74,13 +74,14 @@ ApplyResult Namespace::ApplyCommitBlock(const fb::EditCommitBlock& r) {
     return Fail(StatusCode::Invalid, "block length beyond the block size");
   if (r.file_size() > kMaxFileSize) return Fail(StatusCode::FileTooBig, "size too large");
   NS_ASSIGN(std::vector<std::string> acked, ReplicaAddresses(r.replicas()));
-  // Records without replicas (older logs) vouch for every granted replica.
   if (!acked.empty() && !w->granted.empty() &&
       std::none_of(acked.begin(), acked.end(), [&](const std::string& a) {
         return std::find(w->granted.begin(), w->granted.end(), a) != w->granted.end();
       }))
     return Fail(StatusCode::Invalid, "no acknowledged replica was given to the writer");
-  CloseWrite(b.id, *w, acked.empty() ? w->granted : acked);
+  // Records without replicas (older logs) vouch for every granted replica.
+  if (acked.empty()) acked = w->granted;
+  CloseWrite(b.id, *w, acked);
   b.length = r.length();
   const uint64_t end = uint64_t{r.index()} * inode->block_size + r.length();
   inode->size = std::max({inode->size, end, r.file_size()});
