@@ -51,6 +51,9 @@ ApplyResult Namespace::Apply(const fb::EditRecord& record) {
     case T::EditSetBlockdState:
       return ApplySetBlockdState(*record.op_as_EditSetBlockdState());
     case T::EditWriteInline: return ApplyWriteInline(*record.op_as_EditWriteInline());
+    case T::EditSettleBlock: return ApplySettleBlock(*record.op_as_EditSettleBlock());
+    case T::EditForgetStaleReplica:
+      return ApplyForgetStaleReplica(*record.op_as_EditForgetStaleReplica());
     case T::NONE: break;
   }
   return Fail(StatusCode::Invalid, "editlog record with unknown operation");
@@ -151,8 +154,11 @@ Inode* Namespace::NewInode(InodeId id, Inode& parent, uint32_t mode,
 
 void Namespace::FreeInode(Inode& inode, ApplyResult& result) {
   const InodeId id = inode.id;
-  for (const BlockInfo& b : inode.blocks.span())
-    if (b.id != 0) result.freed_blocks.push_back(b.id);
+  for (const BlockInfo& b : inode.blocks.span()) {
+    if (b.id == 0) continue;
+    result.freed_blocks.push_back(b.id);
+    block_writes_.erase(b.id);
+  }
   dirs_.erase(id);
   symlinks_.erase(id);
   rdevs_.erase(id);
@@ -185,8 +191,11 @@ void Namespace::TruncateBlocks(Inode& inode, uint64_t size,
   const uint64_t bs = inode.block_size;
   const uint64_t needed = size / bs + (size % bs != 0);  // blocks holding data
   const uint32_t keep = static_cast<uint32_t>(std::min<uint64_t>(needed, count));
-  for (uint32_t i = keep; i < count; ++i)
-    if (inode.blocks[i].id != 0) result.freed_blocks.push_back(inode.blocks[i].id);
+  for (uint32_t i = keep; i < count; ++i) {
+    if (inode.blocks[i].id == 0) continue;
+    result.freed_blocks.push_back(inode.blocks[i].id);
+    block_writes_.erase(inode.blocks[i].id);
+  }
   inode.blocks.truncate(keep);
   if (keep == 0 || keep < needed) return;  // the last kept block ends before size
   BlockInfo& last = inode.blocks[keep - 1];

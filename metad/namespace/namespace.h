@@ -40,6 +40,7 @@
 
 #include "editlog_generated.h"
 #include "libnet/status.h"
+#include "metad/namespace/block_write.h"
 #include "metad/namespace/directory.h"
 #include "metad/namespace/image.h"
 #include "metad/namespace/inode_table.h"
@@ -89,6 +90,14 @@ class Namespace {
   Result<FileBlocks> GetBlocks(InodeId ino, uint32_t first_index,
                                uint32_t count) const;
 
+  // Write-protocol state of the blocks that have any (block_write.h): open
+  // writes, stale replicas. Small: only blocks being written or whose last
+  // write was not acknowledged by every replica.
+  const BlockWrite* WriteOf(BlockId block) const;
+  const std::unordered_map<BlockId, BlockWrite>& block_writes() const {
+    return block_writes_;
+  }
+
   // Inodes kept by keep_orphan and not yet purged, in id order. A new leader
   // purges those no client reopens.
   std::vector<InodeId> Orphans() const {
@@ -133,6 +142,27 @@ class Namespace {
   ApplyResult ApplyPurge(const fb::EditPurge& r);
   ApplyResult ApplySetBlockdState(const fb::EditSetBlockdState& r);
   ApplyResult ApplyWriteInline(const fb::EditWriteInline& r);
+  ApplyResult ApplySettleBlock(const fb::EditSettleBlock& r);          // ns_block_writes.cc
+  ApplyResult ApplyForgetStaleReplica(const fb::EditForgetStaleReplica& r);
+
+  // Block write state steps (ns_block_writes.cc).
+  // Opens a write of `block` (now at its new version) from `from_version`.
+  void OpenWrite(BlockId block, uint32_t from_version, std::vector<std::string> granted);
+  // Closes the open write of `block` with `good` the replicas whose data the
+  // new version vouches for: the other granted ones become its stale list.
+  void CloseWrite(BlockId block, BlockWrite& w, const std::vector<std::string>& good);
+  BlockWrite* MutableWriteOf(BlockId block);
+  // A record's list of blockd addresses, checked and deduplicated.
+  static Result<std::vector<std::string>> ReplicaAddresses(
+      const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* list);
+  // fsimage: the "W" entries, given every (block, inode, index) with state.
+  struct WriteRef {
+    BlockId block;
+    InodeId inode;
+    uint32_t index;
+  };
+  Status SaveBlockWrites(std::vector<WriteRef> refs, ImageSink& sink) const;
+  Status LoadBlockWrite(std::string_view key, std::string_view value);
 
   // Shared steps.
   Attr MakeAttr(const Inode& inode) const;
@@ -178,6 +208,7 @@ class Namespace {
   std::unordered_map<InodeId, std::string> inline_;  // small files' data
   std::set<InodeId> orphans_;
   std::set<std::string, std::less<>> decommissioned_;
+  std::unordered_map<BlockId, BlockWrite> block_writes_;
   InodeId max_inode_id_ = kRootInode;
   BlockId max_block_id_ = 0;
 };

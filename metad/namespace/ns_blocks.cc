@@ -2,7 +2,12 @@
 // version for an overwrite; and GetBlocks for reads. The service checked
 // access when the file was opened, so these take no caller. A record naming a
 // block that is no longer at that index (truncated, replaced) fails with
-// Stale; one naming an old version with StaleVersion.
+// Stale; one naming an old version with StaleVersion. AddBlock and
+// BumpBlockVersion open a write of the block and CommitBlock closes it
+// (block_write.h): a commit without an open write at its version fails with
+// StaleVersion (the writer's lock expired and the leader settled the block),
+// and an overwrite of a block whose previous write is still open fails with
+// LockHeld until that write is settled.
 #include <algorithm>
 
 #include "metad/namespace/namespace.h"
@@ -42,10 +47,12 @@ ApplyResult Namespace::ApplyAddBlock(const fb::EditAddBlock& r) {
   // Block ids, like inode ids, are handed out in increasing order.
   if (r.block_id() == 0 || r.block_id() <= max_block_id_)
     return Fail(StatusCode::Invalid, "block id is not fresh");
+  NS_ASSIGN(std::vector<std::string> granted, ReplicaAddresses(r.replicas()));
   while (inode->blocks.size() <= index) inode->blocks.push_back(BlockInfo{});
   BlockInfo& b = inode->blocks[index];
   b = BlockInfo{r.block_id(), 1, 0};
   max_block_id_ = r.block_id();
+  OpenWrite(r.block_id(), 0, std::move(granted));
   ApplyResult result;
   result.has_block = true;
   result.block_index = index;
@@ -61,6 +68,10 @@ ApplyResult Namespace::ApplyCommitBlock(const fb::EditCommitBlock& r) {
   BlockInfo& b = inode->blocks[r.index()];
   if (b.version != r.version())
     return Fail(StatusCode::StaleVersion, "block version moved on");
+  BlockWrite* w = MutableWriteOf(b.id);
+  if (w == nullptr || !w->open)
+    return Fail(StatusCode::StaleVersion,
+                "no open write of the block: its writer's lock expired and the block was settled");
   if (r.length() > inode->block_size)
     return Fail(StatusCode::Invalid, "block length beyond the block size");
   if (r.file_size() > kMaxFileSize) return Fail(StatusCode::FileTooBig, "size too large");
@@ -68,6 +79,15 @@ ApplyResult Namespace::ApplyCommitBlock(const fb::EditCommitBlock& r) {
   const size_t inline_bytes = InlineData(*inode).size();
   if (inline_bytes != 0 && (r.index() != 0 || r.length() < inline_bytes))
     return Fail(StatusCode::Stale, "commit would lose the file's inline data");
+  NS_ASSIGN(std::vector<std::string> acked, ReplicaAddresses(r.replicas()));
+  if (!acked.empty() && !w->granted.empty() &&
+      std::none_of(acked.begin(), acked.end(), [&](const std::string& a) {
+        return std::find(w->granted.begin(), w->granted.end(), a) != w->granted.end();
+      }))
+    return Fail(StatusCode::Invalid, "no acknowledged replica was given to the writer");
+  // Records without replicas (older logs) vouch for every granted replica.
+  if (acked.empty()) acked = w->granted;
+  CloseWrite(b.id, *w, acked);
   DropInline(*inode);
   b.length = r.length();
   const uint64_t end = uint64_t{r.index()} * inode->block_size + r.length();
@@ -86,8 +106,15 @@ ApplyResult Namespace::ApplyBumpBlockVersion(const fb::EditBumpBlockVersion& r) 
   NS_TRY(CheckRegular(inode));
   NS_TRY(CheckBlock(*inode, r.index(), r.block_id()));
   BlockInfo& b = inode->blocks[r.index()];
-  if (r.new_version() <= b.version)
+  const BlockWrite* w = WriteOf(b.id);
+  // Versions a settled-back write used are never handed out again.
+  const uint32_t used = std::max(b.version, w ? w->burned_version : 0);
+  if (r.new_version() <= used)
     return Fail(StatusCode::Invalid, "new block version must be larger");
+  if (w != nullptr && w->open)
+    return Fail(StatusCode::LockHeld, "the block's previous write is not settled yet");
+  NS_ASSIGN(std::vector<std::string> granted, ReplicaAddresses(r.replicas()));
+  OpenWrite(b.id, b.version, std::move(granted));
   b.version = r.new_version();
   ApplyResult result;
   result.has_block = true;

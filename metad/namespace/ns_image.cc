@@ -1,7 +1,8 @@
 // fsimage Save / Load (key layout in schema/fsimage.fbs).
 //
 // Save writes the meta record, the decommissioned blockds, every inode in id
-// order, then every directory's entries in (directory id, cookie) order;
+// order, then every directory's entries in (directory id, cookie) order, then
+// the write state of the few blocks that have any (ns_block_writes.cc);
 // equal namespaces produce equal images byte for byte. Load verifies every value, rebuilds the tables and
 // then checks the structure (root present, every entry's child present, link
 // counts and parent pointers consistent); any mismatch is Corrupt and no
@@ -17,11 +18,14 @@
 namespace opendfs::metad {
 namespace {
 
-constexpr uint32_t kImageFormat = 1;
+// 2 added the "W" block write entries; images of format 1 still load.
+constexpr uint32_t kImageFormat = 2;
+constexpr uint32_t kOldestImageFormat = 1;
 constexpr char kMetaKey = 'A';
 constexpr char kBlockdPrefix = 'D';  // + address: a decommissioned blockd, empty value
 constexpr char kInodePrefix = 'I';
 constexpr char kEntryPrefix = 'N';
+constexpr char kBlockWritePrefix = 'W';  // + block id: ns_block_writes.cc
 
 void PutBE64(std::string& s, uint64_t v) {
   for (int i = 7; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -76,13 +80,17 @@ Status Namespace::Save(ImageSink& sink) const {
   std::string key;
   std::vector<fb::ImageBlock> blocks;
   std::vector<flatbuffers::Offset<fb::ImageXattr>> xattrs;
+  std::vector<WriteRef> writes;
   for (InodeId id : ids) {
     const Inode& in = *inodes_.Find(id);
     fbb.Clear();
     blocks.clear();
     xattrs.clear();
-    for (const BlockInfo& b : in.blocks.span())
+    for (const BlockInfo& b : in.blocks.span()) {
       blocks.emplace_back(b.id, b.version, b.length);
+      if (b.id != 0 && WriteOf(b.id) != nullptr)
+        writes.push_back(WriteRef{b.id, id, static_cast<uint32_t>(blocks.size() - 1)});
+    }
     if (in.flags & Inode::kHasXattrs) {
       for (const auto& [name, value] : xattrs_.at(id))
         xattrs.push_back(fb::CreateImageXattr(
@@ -142,7 +150,7 @@ Status Namespace::Save(ImageSink& sink) const {
     });
     ODFS_RETURN_IF_ERROR(status);
   }
-  return Status::Ok();
+  return SaveBlockWrites(std::move(writes), sink);
 }
 
 Result<std::unique_ptr<Namespace>> Namespace::Load(ImageSource& source) {
@@ -164,7 +172,8 @@ Result<std::unique_ptr<Namespace>> Namespace::Load(ImageSource& source) {
     if (key.size() == 1 && key[0] == kMetaKey) {
       const auto* m = VerifiedRoot<fb::ImageMeta>(value);
       if (m == nullptr) return Corrupt("bad meta record");
-      if (m->format_version() != kImageFormat) return Corrupt("unknown format version");
+      if (m->format_version() < kOldestImageFormat || m->format_version() > kImageFormat)
+        return Corrupt("unknown format version");
       ns->max_inode_id_ = m->max_inode_id();
       ns->max_block_id_ = m->max_block_id();
       expected_inodes = m->inode_count();
@@ -255,6 +264,9 @@ Result<std::unique_ptr<Namespace>> Namespace::Load(ImageSource& source) {
         if (ns->DirOf(child->id)->parent() != dir_id) return Corrupt("wrong parent");
         ++subdirs[dir_id];
       }
+    } else if (key.size() > 1 && key[0] == kBlockWritePrefix) {
+      // After every inode (key order): the block it names is known.
+      ODFS_RETURN_IF_ERROR(ns->LoadBlockWrite(key, value));
     } else if (key.size() > 1 && key[0] == kBlockdPrefix) {
       if (key.size() - 1 > kMaxBlockdAddressBytes || !value.empty())
         return Corrupt("bad decommissioned blockd record");

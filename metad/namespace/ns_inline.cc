@@ -20,8 +20,10 @@ ApplyResult Namespace::ApplyWriteInline(const fb::EditWriteInline& r) {
   if (inode == nullptr) return Fail(StatusCode::NotFound, "no such inode");
   if (inode->is_dir()) return Fail(StatusCode::IsDir, "inline data of a directory");
   if (!inode->is_reg()) return Fail(StatusCode::Invalid, "inline data of a special file");
-  if (inode->blocks.size() != 0)
-    return Fail(StatusCode::Stale, "the file has blocks: its data is no longer inline");
+  // (A hole left by a settled-back write does not count.)
+  for (const BlockInfo& b : inode->blocks.span())
+    if (b.id != 0)
+      return Fail(StatusCode::Stale, "the file has blocks: its data is no longer inline");
   uint64_t end = 0;
   if (r.extents() != nullptr) {
     for (const fb::InlineExtent* e : *r.extents()) {

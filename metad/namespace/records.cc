@@ -121,27 +121,46 @@ std::string RemoveXattr(InodeId inode, std::string_view name, const Cred& cred,
 }
 
 std::string AddBlock(InodeId inode, uint32_t index, BlockId block_id,
-                     int64_t time_ns) {
-  FlatBufferBuilder fbb(64);
+                     int64_t time_ns, const std::vector<std::string>& replicas) {
+  FlatBufferBuilder fbb(128);
+  auto r = fbb.CreateVectorOfStrings(replicas);
   return Finish(fbb, fb::EditOp::EditAddBlock,
-                fb::CreateEditAddBlock(fbb, inode, index, block_id, time_ns));
+                fb::CreateEditAddBlock(fbb, inode, index, block_id, time_ns, r));
 }
 
 std::string CommitBlock(InodeId inode, uint32_t index, BlockId block_id,
                         uint32_t version, uint32_t length, uint64_t file_size,
-                        int64_t time_ns) {
-  FlatBufferBuilder fbb(64);
+                        int64_t time_ns, const std::vector<std::string>& replicas) {
+  FlatBufferBuilder fbb(128);
+  auto r = fbb.CreateVectorOfStrings(replicas);
   return Finish(fbb, fb::EditOp::EditCommitBlock,
                 fb::CreateEditCommitBlock(fbb, inode, index, block_id, version,
-                                          length, file_size, time_ns));
+                                          length, file_size, time_ns, r));
 }
 
 std::string BumpBlockVersion(InodeId inode, uint32_t index, BlockId block_id,
-                             uint32_t new_version, int64_t time_ns) {
-  FlatBufferBuilder fbb(64);
+                             uint32_t new_version, int64_t time_ns,
+                             const std::vector<std::string>& replicas) {
+  FlatBufferBuilder fbb(128);
+  auto r = fbb.CreateVectorOfStrings(replicas);
   return Finish(fbb, fb::EditOp::EditBumpBlockVersion,
                 fb::CreateEditBumpBlockVersion(fbb, inode, index, block_id,
-                                               new_version, time_ns));
+                                               new_version, time_ns, r));
+}
+
+std::string SettleBlock(const SettleArgs& a, int64_t time_ns) {
+  FlatBufferBuilder fbb(128);
+  auto authority = S(fbb, a.authority);
+  return Finish(fbb, fb::EditOp::EditSettleBlock,
+                fb::CreateEditSettleBlock(fbb, a.inode, a.index, a.block_id, a.version,
+                                          authority, a.length, a.file_size, time_ns));
+}
+
+std::string ForgetStaleReplica(BlockId block_id, std::string_view address) {
+  FlatBufferBuilder fbb(64);
+  auto a = S(fbb, address);
+  return Finish(fbb, fb::EditOp::EditForgetStaleReplica,
+                fb::CreateEditForgetStaleReplica(fbb, block_id, a));
 }
 
 namespace {

@@ -55,13 +55,27 @@ std::string SetXattr(InodeId inode, std::string_view name, std::string_view valu
                      uint32_t flags, const Cred& cred, int64_t time_ns);
 std::string RemoveXattr(InodeId inode, std::string_view name, const Cred& cred,
                         int64_t time_ns);
+// `replicas`: blockd addresses ("host:port") — given to the writer
+// (AddBlock, BumpBlockVersion) or acknowledged by it (CommitBlock).
 std::string AddBlock(InodeId inode, uint32_t index, BlockId block_id,
-                     int64_t time_ns);
+                     int64_t time_ns, const std::vector<std::string>& replicas = {});
 std::string CommitBlock(InodeId inode, uint32_t index, BlockId block_id,
                         uint32_t version, uint32_t length, uint64_t file_size,
-                        int64_t time_ns);
+                        int64_t time_ns, const std::vector<std::string>& replicas = {});
 std::string BumpBlockVersion(InodeId inode, uint32_t index, BlockId block_id,
-                             uint32_t new_version, int64_t time_ns);
+                             uint32_t new_version, int64_t time_ns,
+                             const std::vector<std::string>& replicas = {});
+struct SettleArgs {
+  InodeId inode = 0;
+  uint32_t index = 0;
+  BlockId block_id = 0;
+  uint32_t version = 0;        // the open write's version
+  std::string_view authority;  // "" = undo the write
+  uint32_t length = 0;
+  uint64_t file_size = 0;
+};
+std::string SettleBlock(const SettleArgs& args, int64_t time_ns);
+std::string ForgetStaleReplica(BlockId block_id, std::string_view address);
 struct InlineExtentView {
   uint32_t offset = 0;
   std::string_view data;

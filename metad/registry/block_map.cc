@@ -19,6 +19,12 @@ Replica Unpack(const PackedReplica& p) {
 
 }  // namespace
 
+ReplicaVerdict BlockCatalog::Judge(BlockId block, uint64_t version, BlockdId /*blockd*/) const {
+  std::optional<uint64_t> committed = CommittedVersion(block);
+  if (!committed || version < *committed) return ReplicaVerdict::kUnwanted;
+  return version == *committed ? ReplicaVerdict::kGood : ReplicaVerdict::kUnconfirmed;
+}
+
 BlockMap::PerBlockd& BlockMap::Slot(BlockdId blockd) {
   ODFS_CHECK(blockd != kNoBlockd);
   ODFS_CHECK(blockd <= kMaxBlockdId);
@@ -33,23 +39,27 @@ const BlockMap::PerBlockd* BlockMap::FindSlot(BlockdId blockd) const {
 bool BlockMap::Accept(BlockdId blockd, const ReportedReplica& r,
                       const BlockCatalog& catalog) {
   if (r.length > PackedReplica::kMaxLength) return false;
-  std::optional<uint64_t> committed = catalog.CommittedVersion(r.block_id);
-  if (!committed || r.version < *committed) return false;
-  return Upsert(blockd, r, /*corrupt_if_new=*/false);
+  switch (catalog.Judge(r.block_id, r.version, blockd)) {
+    case ReplicaVerdict::kUnwanted: return false;
+    case ReplicaVerdict::kStale: return Upsert(blockd, r, /*corrupt=*/true);
+    case ReplicaVerdict::kGood:
+    case ReplicaVerdict::kUnconfirmed: break;
+  }
+  return Upsert(blockd, r, /*corrupt=*/false);
 }
 
-bool BlockMap::Upsert(BlockdId blockd, const ReportedReplica& r, bool corrupt_if_new) {
+bool BlockMap::Upsert(BlockdId blockd, const ReportedReplica& r, bool corrupt) {
   ReplicaList& list = blocks_[r.block_id];
   if (PackedReplica* existing = list.Find(blockd)) {
     // The same version keeps its corrupt mark; a new version is new data.
-    bool corrupt = existing->version() == r.version && existing->corrupt();
-    *existing = PackedReplica(blockd, r.version, r.length, corrupt);
+    bool keep = existing->version() == r.version && existing->corrupt();
+    *existing = PackedReplica(blockd, r.version, r.length, corrupt || keep);
     return true;
   }
   // More holders than any replication factor: garbage or a bug elsewhere;
   // refuse rather than grow without bound.
   if (list.full()) return false;
-  list.Add(PackedReplica(blockd, r.version, r.length, corrupt_if_new));
+  list.Add(PackedReplica(blockd, r.version, r.length, corrupt));
   PerBlockd& slot = Slot(blockd);
   slot.ids.push_back(r.block_id);
   ++slot.held;
@@ -173,7 +183,7 @@ IncrementalReportResult BlockMap::ProcessIncrementalReport(
       out.unwanted.push_back(r);
       continue;
     }
-    if (!Upsert(blockd, r, /*corrupt_if_new=*/true)) {
+    if (!Upsert(blockd, r, /*corrupt=*/true)) {
       out.unwanted.push_back(r);
       continue;
     }
@@ -212,6 +222,31 @@ std::vector<Replica> BlockMap::InvalidateBlock(BlockId block) {
     --replica_count_;
     MaybeCompact(r.blockd, slot);
   }
+  return out;
+}
+
+RevalidateResult BlockMap::Revalidate(BlockId block, const BlockCatalog& catalog) {
+  RevalidateResult out;
+  auto it = blocks_.find(block);
+  if (it == blocks_.end()) return out;
+  for (PackedReplica& p : it->second) {
+    switch (catalog.Judge(block, p.version(), p.blockd())) {
+      case ReplicaVerdict::kUnwanted:
+        out.unwanted.push_back(Unpack(p));
+        break;
+      case ReplicaVerdict::kStale:
+        if (!p.corrupt()) {
+          p.set_corrupt(true);
+          out.stale.push_back(p.blockd());
+        }
+        break;
+      case ReplicaVerdict::kGood:
+      case ReplicaVerdict::kUnconfirmed:
+        break;
+    }
+  }
+  // Removed after the walk: Remove reorders the list.
+  for (const Replica& r : out.unwanted) RemoveReplica(block, r.blockd);
   return out;
 }
 

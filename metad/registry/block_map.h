@@ -5,11 +5,15 @@
 // blocks are added or updated, blocks it no longer lists are dropped and
 // returned as `dropped`); incremental reports add, remove or mark replicas
 // corrupt between full reports. Whether a reported replica is wanted is
-// decided against the namespace through a BlockCatalog: an unknown block or a
-// version below the committed one is `unwanted` (the caller queues a delete)
-// and is not recorded; a version above the committed one is an unconfirmed
-// write and is recorded but never served (the caller's expected version
-// filters it). RemoveBlockd() forgets a dead blockd and returns the blocks
+// decided against the namespace through a BlockCatalog (Judge): an unknown
+// block or a version below the committed one is `unwanted` (the caller queues
+// a delete) and is not recorded; a version above the committed one is an
+// unconfirmed write and is recorded but never served (the caller's expected
+// version filters it); a replica at the committed version that missed part of
+// that version's write (DESIGN §5 step 3) is `stale`: recorded as corrupt, so
+// that it is never served, never copied from, and deleted once good copies
+// exist. Revalidate() judges a block's recorded replicas again after the
+// namespace changed its mind (a commit, a settle). RemoveBlockd() forgets a dead blockd and returns the blocks
 // that lost a replica; InvalidateBlock() forgets a freed block and returns
 // its replicas so that each can be deleted.
 // Failure modes: a chunk without BeginFullReport is Invalid; a length over
@@ -37,6 +41,13 @@
 namespace opendfs::metad {
 
 // The namespace's view of a block, asked while reports are applied.
+enum class ReplicaVerdict : uint8_t {
+  kGood,         // at the committed version, vouched for
+  kUnconfirmed,  // at the version an open write is producing: kept, not served
+  kStale,        // at the committed version, but outside its acknowledged set
+  kUnwanted,     // unknown block or a version nobody wants: delete it
+};
+
 class BlockCatalog {
  public:
   virtual ~BlockCatalog() = default;
@@ -49,6 +60,13 @@ class BlockCatalog {
   // file's replication goal). 0 means "leave it alone for now": the answer
   // for a block an open write still owns, whose replicas are not final.
   virtual uint8_t ReplicationGoal(BlockId /*block*/) const { return kDefaultReplicationGoal; }
+  // What a replica of `block` at `version` held by `blockd` is. The default
+  // judges by CommittedVersion alone: equal is good, above is unconfirmed.
+  virtual ReplicaVerdict Judge(BlockId block, uint64_t version, BlockdId blockd) const;
+  // The blockds whose replica of `block` at its committed version is stale
+  // (see kStale), in no order. They are never copy targets for the block:
+  // a copy there would be taken for the stale replica.
+  virtual std::vector<BlockdId> StaleBlockds(BlockId /*block*/) const { return {}; }
 
   static constexpr uint8_t kDefaultReplicationGoal = 3;
 };
@@ -70,6 +88,11 @@ struct FullReportResult {
 struct IncrementalReportResult {
   std::vector<BlockId> dropped;             // removed by this report
   std::vector<ReportedReplica> unwanted;
+};
+
+struct RevalidateResult {
+  std::vector<Replica> unwanted;   // removed from the map: delete them
+  std::vector<BlockdId> stale;     // newly marked corrupt as stale
 };
 
 class BlockMap {
@@ -105,6 +128,11 @@ class BlockMap {
   // Forgets `block` (freed by the namespace); returns its replicas so that a
   // delete can be sent to each holder.
   std::vector<Replica> InvalidateBlock(BlockId block);
+
+  // Judges every recorded replica of `block` again (the namespace committed
+  // or settled it): unwanted ones are removed and returned, stale ones are
+  // marked corrupt. Others are left as they are (a corrupt mark stays).
+  RevalidateResult Revalidate(BlockId block, const BlockCatalog& catalog);
 
   // Removes one replica (e.g. a delete was sent). False when absent.
   bool RemoveReplica(BlockId block, BlockdId blockd);
@@ -144,7 +172,9 @@ class BlockMap {
   // Records a wanted replica, or returns false when it is unwanted.
   bool Accept(BlockdId blockd, const ReportedReplica& r, const BlockCatalog& catalog);
   // False when the block already has ReplicaList::kMaxSize other holders.
-  bool Upsert(BlockdId blockd, const ReportedReplica& r, bool corrupt_if_new);
+  // `corrupt` marks it corrupt; otherwise a replica already recorded at the
+  // same version keeps its mark.
+  bool Upsert(BlockdId blockd, const ReportedReplica& r, bool corrupt);
   bool Remove(BlockId block, BlockdId blockd);
   void MaybeCompact(BlockdId blockd, PerBlockd& slot);
 

@@ -143,4 +143,15 @@ size_t BlockdManager::InvalidateBlock(BlockId block) {
   return queued;
 }
 
+BlockdManager::RevalidateOutcome BlockdManager::Revalidate(BlockId block) {
+  RevalidateResult r = map_.Revalidate(block, *catalog_);
+  RevalidateOutcome out;
+  for (const Replica& rep : r.unwanted)
+    if (registry_.QueueCommand(rep.blockd, DeleteCommand(block, rep.version)).ok())
+      ++out.deletes_queued;
+  out.stale = std::move(r.stale);
+  monitor_.Recheck(block);
+  return out;
+}
+
 }  // namespace opendfs::metad

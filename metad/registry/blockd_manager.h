@@ -87,6 +87,15 @@ class BlockdManager {
   // every holder gets a delete. Returns the number of deletes queued.
   size_t InvalidateBlock(BlockId block);
 
+  // The namespace committed or settled `block`: its recorded replicas are
+  // judged again (BlockMap::Revalidate); unwanted ones get a delete, stale
+  // ones are marked corrupt, and the monitor looks at the block.
+  struct RevalidateOutcome {
+    size_t deletes_queued = 0;
+    std::vector<BlockdId> stale;  // newly found stale
+  };
+  RevalidateOutcome Revalidate(BlockId block);
+
   Result<std::vector<BlockdId>> ChooseTargets(int replicas, std::string_view writer_host,
                                               std::span<const BlockdId> excluded,
                                               RandomSource& rng) const {

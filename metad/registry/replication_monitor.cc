@@ -24,7 +24,9 @@ struct ReplicationMonitor::View {
   std::vector<Replica> good;       // not corrupt, at `version`, blockd not dead
   size_t live_good = 0;            // ... of which on live (not decommissioning) blockds
   std::vector<Replica> corrupt;    // corrupt, blockd not dead, no delete pending
-  std::vector<BlockdId> holders;   // every recorded replica and pending copy target
+  // Every recorded replica, pending copy target and blockd whose replica is
+  // listed stale (BlockCatalog::StaleBlockds): none of them may get a copy.
+  std::vector<BlockdId> holders;
   std::vector<BlockdId> pending_targets;
 
   size_t need() const {
@@ -257,6 +259,10 @@ ReplicationMonitor::View ReplicationMonitor::Evaluate(BlockId block) const {
       if (!Contains(v.holders, p.target)) v.holders.push_back(p.target);
     }
   }
+  // A copy onto a blockd listed stale would be judged stale in turn; it
+  // becomes a target again once its stale replica is gone and forgotten.
+  for (BlockdId id : catalog_->StaleBlockds(block))
+    if (!Contains(v.holders, id)) v.holders.push_back(id);
   return v;
 }
 

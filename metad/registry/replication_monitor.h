@@ -27,7 +27,10 @@
 // corrupt source. When placement finds no blockd at all for a copy and a
 // corrupt replica occupies a live blockd, that corrupt replica is deleted
 // first (when at least one good replica exists) so that its blockd can take
-// a good copy. Right after a metad start, while a live blockd registered
+// a good copy. Stale replicas (left out of a write's acknowledged set, DESIGN
+// §5) are recorded as corrupt and handled the same way; a blockd the catalog
+// lists as stale for a block is never a copy target for it. Right after a
+// metad start, while a live blockd registered
 // less than report_grace_ms ago has not finished its first full report,
 // Scan does nothing: the block map is still incomplete.
 //

@@ -12,7 +12,10 @@ namespace {
 
 constexpr uint16_t M(fb::MetaMethod m) { return static_cast<uint16_t>(m); }
 
-std::string_view ReplicaState(const Replica& r, const BlockdInfo* b, uint64_t version) {
+// `stale`: left out of the acknowledged set of its version (recorded corrupt
+// in the block map, named apart here so that fsck tells the two causes apart).
+std::string_view ReplicaState(const Replica& r, const BlockdInfo* b, uint64_t version, bool stale) {
+  if (stale) return "stale";
   if (r.corrupt) return "corrupt";
   if (r.version != version) return "stale";
   if (b == nullptr || b->state == BlockdState::kDead) return "dead";
@@ -117,7 +120,8 @@ void MetaServer::RegisterAdminHandlers() {
         uint16_t good = 0;
         for (const Replica& rep : blockds_->block_map().Replicas(bi.id)) {
           const BlockdInfo* b = reg.Find(rep.blockd);
-          std::string_view st = ReplicaState(rep, b, bi.version);
+          bool stale = rep.corrupt && Judge(bi.id, rep.version, rep.blockd) == ReplicaVerdict::kStale;
+          std::string_view st = ReplicaState(rep, b, bi.version, stale);
           if (st == "good") {
             ++good;
             good_racks.insert(b->rack_id);

@@ -2,7 +2,11 @@
 // blocks, and the write protocol of DESIGN §5 — WriteBlock (allocate a new
 // block, or lock an existing one and move it to version v+1), then the client
 // writes every replica in parallel, then CommitBlock records the length and
-// which replicas acknowledged every piece.
+// which replicas acknowledged every piece. The granted and the acknowledged
+// replicas go into the records, so that the namespace knows which replicas
+// a version vouches for (metad/namespace/block_write.h); after a commit the
+// block's replicas are judged again, and the ones left out become stale.
+// A write whose writer dies is settled by the leader (settle.cc).
 #include <sys/stat.h>
 
 #include "metad/namespace/records.h"
@@ -105,6 +109,7 @@ void MetaServer::RegisterBlockHandlers() {
     uint32_t index = static_cast<uint32_t>(r->index());
     Attr attr;
     BlockInfo existing;
+    BlockWrite write;  // the block's write state, if it has any
     {
       std::shared_lock l(ns_mu_);
       Result<Attr> a = ns_->GetAttr(r->ino());
@@ -115,9 +120,17 @@ void MetaServer::RegisterBlockHandlers() {
       Result<FileBlocks> b = ns_->GetBlocks(r->ino(), index, 1);
       if (!b.ok()) return resp.Fail(b.status());
       if (!b->blocks.empty()) existing = b->blocks[0];
+      if (const BlockWrite* w = existing.id ? ns_->WriteOf(existing.id) : nullptr) write = *w;
     }
     uint32_t block_size = attr.block_size;
     uint32_t lease_ms = static_cast<uint32_t>(sessions_.lease_ms());
+    // The lock lives as long as the session (sessions.h): a lock taken under
+    // a session this metad does not know would be dropped at once. Refused,
+    // the client opens a new session and asks again.
+    if (session != 0) {
+      Status live = sessions_.KeepAlive(session, NowMs());
+      if (!live.ok()) return resp.Fail(live);
+    }
 
     if (existing.id == 0) {
       // A new block: placement first, so that a cluster without room fails
@@ -131,17 +144,18 @@ void MetaServer::RegisterBlockHandlers() {
         for (BlockdId id : *t) addrs.push_back(blockds_->registry().Find(id)->address);
       }
       BlockId id = NextBlockId();
-      Commit(records::AddBlock(r->ino(), index, id, NowNs()), &resp,
-             [this, addrs, block_size, lease_ms, index, id, session, ino = r->ino()](
-                 const ApplyResult&, Responder& out) {
-               // The writer owns the new block until CommitBlock: the
-               // replication monitor leaves its half-written replicas alone.
-               BlockLock lock;
-               lock.session = session;
-               lock.inode = ino;
-               lock.old_version = lock.new_version = 1;
-               lock.replicas = addrs;
-               (void)sessions_.LockBlock(id, lock, NowMs());  // a fresh id: never held
+      // The writer owns the new block until CommitBlock. Locked before the
+      // record opens the write, so that the leader never sees the write
+      // open without its lock and settles it (settle.cc).
+      BlockLock lock;
+      lock.session = session;
+      lock.inode = r->ino();
+      lock.old_version = 0;
+      lock.new_version = 1;
+      lock.replicas = addrs;
+      (void)sessions_.LockBlock(id, lock, NowMs());  // a fresh id: never held
+      Commit(records::AddBlock(r->ino(), index, id, NowNs(), addrs), &resp,
+             [addrs, block_size, lease_ms, index, id](const ApplyResult&, Responder& out) {
                flatbuffers::FlatBufferBuilder fbb(256);
                auto loc = BuildLocation(fbb, index, id, 1, 0, addrs);
                fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, true, lease_ms));
@@ -171,6 +185,12 @@ void MetaServer::RegisterBlockHandlers() {
       return resp.Fail(Status(StatusCode::LockHeld,
                               fmt::format("block {} of inode {} is being written by session {}",
                                           existing.id, r->ino(), held.session)));
+    // A write whose writer is gone: the leader settles it within a tick or
+    // two (after a takeover, one lease); the client waits as for a lock.
+    if (write.open)
+      return resp.Fail(Status(StatusCode::LockHeld,
+                              fmt::format("block {} of inode {} has an unsettled write at version {}",
+                                          existing.id, r->ino(), existing.version)));
     std::vector<std::string> addrs;
     {
       std::lock_guard l(reg_mu_);
@@ -185,11 +205,13 @@ void MetaServer::RegisterBlockHandlers() {
     lock.session = session;
     lock.inode = r->ino();
     lock.old_version = existing.version;
-    lock.new_version = existing.version + 1;
+    // Past any version a settled-back write used (block_write.h).
+    lock.new_version = std::max(existing.version, write.burned_version) + 1;
     lock.replicas = addrs;
     Status st = sessions_.LockBlock(existing.id, lock, now_ms);
     if (!st.ok()) return resp.Fail(st);
-    Commit(records::BumpBlockVersion(r->ino(), index, existing.id, lock.new_version, NowNs()), &resp,
+    Commit(records::BumpBlockVersion(r->ino(), index, existing.id, lock.new_version, NowNs(), addrs),
+           &resp,
            [addrs, block_size, lease_ms, index, existing, lock](const ApplyResult&, Responder& out) {
              flatbuffers::FlatBufferBuilder fbb(256);
              auto loc = BuildLocation(fbb, index, existing.id, lock.new_version, existing.length, addrs);
@@ -213,7 +235,7 @@ void MetaServer::RegisterBlockHandlers() {
     uint64_t version = r->version(), length = r->length();
     Commit(records::CommitBlock(r->ino(), static_cast<uint32_t>(r->index()), block,
                                 static_cast<uint32_t>(version), static_cast<uint32_t>(length),
-                                r->file_size(), mtime),
+                                r->file_size(), mtime, acked),
            &resp, [this, session, acked, block, version, length](const ApplyResult& res, Responder& out) {
              sessions_.UnlockBlock(block, session);
              {
@@ -228,10 +250,11 @@ void MetaServer::RegisterBlockHandlers() {
                  Result<ReportOutcome> o = blockds_->IncrementalReport(b->uuid, {&rr, 1}, {}, {});
                  if (!o.ok()) log_.Warn("metad: commit of block {}: replica {}: {}", block, addr, o.status().ToString());
                }
-               // Fewer acknowledgements than the goal, or a goal changed
-               // while the block was written: the monitor fixes it.
-               blockds_->RecheckReplication({&block, 1});
              }
+             // Replicas given to the writer but not acknowledged are stale
+             // now, older versions unwanted; the monitor (Revalidate asks it)
+             // brings the block back to its goal.
+             RevalidateReplicas(block);
              flatbuffers::FlatBufferBuilder fbb(128);
              fb::Attr wa = ToWire(res.attr);
              fbb.Finish(fb::CreateCommitBlockReply(fbb, &wa));

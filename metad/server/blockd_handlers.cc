@@ -73,9 +73,11 @@ void MetaServer::RegisterBlockdHandlers() {
         }();
         bool reregister = !o.ok() && o.status().code() == StatusCode::NotFound;
         if (!o.ok() && !reregister) return resp.Fail(o.status());
-        if (o.ok() && o->report_complete)
+        if (o.ok() && o->report_complete) {
           log_.Info("metad: full block report from {} complete ({} deletes queued)", Str(r->uuid()),
                     o->deletes_queued);
+          ForgetGoneStaleReplicas(o->blockd, {}, /*full_report=*/true);
+        }
         flatbuffers::FlatBufferBuilder fbb(32);
         fbb.Finish(fb::CreateFullBlockReportReply(fbb, reregister));
         resp.Reply(fbb);
@@ -96,6 +98,11 @@ void MetaServer::RegisterBlockdHandlers() {
         for (const ReportedReplica& c : corrupt)
           log_.Warn("metad: blockd {} reports corrupt replica block={} version={}", Str(r->uuid()),
                     c.block_id, c.version);
+        if (o.ok() && !removed.empty()) {
+          std::vector<BlockId> ids;
+          for (const ReportedReplica& x : removed) ids.push_back(x.block_id);
+          ForgetGoneStaleReplicas(o->blockd, ids, /*full_report=*/false);
+        }
         flatbuffers::FlatBufferBuilder fbb(32);
         fbb.Finish(fb::CreateIncrementalBlockReportReply(fbb, reregister));
         resp.Reply(fbb);

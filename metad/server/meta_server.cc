@@ -134,6 +134,7 @@ Status MetaServer::Start() {
   ODFS_RETURN_IF_ERROR(cli_server_->Start());
   ODFS_RETURN_IF_ERROR(dn_server_->Start());
   if (replicator_) ODFS_RETURN_IF_ERROR(replicator_->Start());
+  serving_since_ms_ = NowMs();  // one metad serves from now on (a group: on_serving)
   tick_thread_ = std::thread([this] { TickLoop(); });
   log_.Info("metad: serving clients={} blockds={} editlog={} fsimage={}",
             cli_server_->bound().ToString(), dn_server_->bound().ToString(),
@@ -207,21 +208,23 @@ void MetaServer::AfterApply(const ApplyResult& r) {
 
 std::optional<uint64_t> MetaServer::CommittedVersion(BlockId block) const {
   // Called with reg_mu_ held (lock order: reg_mu_ then ns_mu_).
-  BlockLock lock;
-  if (sessions_.FindLock(block, &lock, NowMs())) return lock.old_version;
   std::shared_lock l(ns_mu_);
   std::optional<BlockRef> ref = block_index_.Find(block);
   if (!ref) return std::nullopt;
   const BlockInfo* b = ns_->BlockAt(ref->inode, ref->index);
   if (b == nullptr || b->id != block) return std::nullopt;
+  // While a write is open the version it started from is the trusted one
+  // (0 for a block the write creates).
+  const BlockWrite* w = ns_->WriteOf(block);
+  if (w != nullptr && w->open) return w->from_version;
   return b->version;
 }
 
 uint8_t MetaServer::ReplicationGoal(BlockId block) const {
   // Called with reg_mu_ held, like CommittedVersion.
-  BlockLock lock;
-  if (sessions_.FindLock(block, &lock, NowMs())) return 0;  // replicas not final yet
   std::shared_lock l(ns_mu_);
+  const BlockWrite* w = ns_->WriteOf(block);
+  if (w != nullptr && w->open) return 0;  // replicas not final yet
   std::optional<BlockRef> ref = block_index_.Find(block);
   if (!ref) return 0;
   Result<Attr> a = ns_->GetAttr(ref->inode);
@@ -313,6 +316,7 @@ void MetaServer::TickLoop() {
       }
     }
     for (InodeId inode : sessions_.Expire(now)) PurgeIfOrphan(inode);
+    SettleOrphanedWrites(now);
     lock.lock();
   }
 }

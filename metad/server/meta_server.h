@@ -29,9 +29,11 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "libnet/log.h"
 #include "libnet/server.h"
@@ -68,8 +70,12 @@ class MetaServer : public BlockCatalog {
 
   // BlockCatalog: the committed version of a block, or nullopt.
   std::optional<uint64_t> CommittedVersion(BlockId block) const override;
-  // BlockCatalog: the owning file's goal; 0 while a client writes the block.
+  // BlockCatalog: the owning file's goal; 0 while a write of the block is open.
   uint8_t ReplicationGoal(BlockId block) const override;
+  // BlockCatalog: judged against the namespace's block write state
+  // (metad/namespace/block_write.h); reg_mu_ held.
+  ReplicaVerdict Judge(BlockId block, uint64_t version, BlockdId blockd) const override;
+  std::vector<BlockdId> StaleBlockds(BlockId block) const override;
 
  private:
   MetaServer(const MetadSettings& settings, Logger& log);
@@ -107,6 +113,21 @@ class MetaServer : public BlockCatalog {
   }
   void HoldOrder();
   void ReleaseOrder();
+
+  // ---- settling writes and stale replicas (settle.cc) ----
+  // Leader, each tick: settles every open write whose lock is gone (its
+  // writer died or its session expired), once this leader has served for a
+  // session lease (a writer of the previous leader may still commit).
+  void SettleOrphanedWrites(int64_t now_ms);
+  // Leader, after a blockd's report: stale replicas it no longer holds are
+  // forgotten (EditForgetStaleReplica) so that it may take good copies. A
+  // full report checks every stale entry naming it; an incremental one the
+  // blocks it reported removed.
+  void ForgetGoneStaleReplicas(BlockdId blockd, std::span<const BlockId> removed,
+                               bool full_report);
+  // After a commit or settle of `block` was applied: judge its replicas again.
+  void RevalidateReplicas(BlockId block);
+  bool serving_leader() const { return !replicated() || replicator_->serving(); }
 
   // ---- replication (replication.cc) ----
   bool replicated() const { return replicator_ != nullptr; }
@@ -183,6 +204,11 @@ class MetaServer : public BlockCatalog {
   uint64_t decom_epoch_ = UINT64_MAX;  // GUARDED_BY(reg_mu_)
 
   Sessions sessions_;
+  // When this metad last became the serving leader (monotonic ms).
+  std::atomic<int64_t> serving_since_ms_{0};
+  std::set<BlockId> settling_;                             // GUARDED_BY(reg_mu_)
+  std::set<std::pair<BlockId, std::string>> forgetting_;  // GUARDED_BY(reg_mu_)
+  std::set<BlockId> settle_waiting_logged_;                // GUARDED_BY(reg_mu_)
 
   std::unique_ptr<Server> cli_server_;
   std::unique_ptr<Server> dn_server_;

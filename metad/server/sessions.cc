@@ -19,7 +19,8 @@ Status Sessions::KeepAlive(uint64_t session, int64_t now_ms) {
                   fmt::format("session {} is unknown or expired", session));
   it->second.expires_ms = now_ms + lease_ms_;
   // A live writer keeps its block locks: it may hold a block open for a
-  // while between commits (random writes, an idle open file).
+  // while between commits (random writes, an idle open file). Few locks at
+  // a time (blocks being written right now): a scan is cheap.
   for (auto& [block, l] : locks_)
     if (l.session == session) l.expires_ms = now_ms + lease_ms_;
   return Status::Ok();
@@ -105,7 +106,8 @@ std::vector<uint64_t> Sessions::Expire(int64_t now_ms) {
     }
   }
   for (auto it = locks_.begin(); it != locks_.end();) {
-    if (it->second.expires_ms <= now_ms) it = locks_.erase(it);
+    bool orphaned = it->second.session != 0 && sessions_.count(it->second.session) == 0;
+    if (orphaned || it->second.expires_ms <= now_ms) it = locks_.erase(it);
     else ++it;
   }
   return closed;

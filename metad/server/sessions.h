@@ -6,7 +6,10 @@
 // A file unlinked while some handle holds it stays (keep_orphan) and is purged
 // when its last handle goes. A client about to overwrite a block takes its
 // write lock (one writer per block at a time); CommitBlock or lease expiry
-// frees it.
+// frees it. A lock lives as long as its session: every KeepAlive renews the
+// session's locks too, so a long write of one block keeps its lock, and a
+// client that dies loses it one lease later (the leader then settles the
+// block, metad/server/settle.cc).
 //
 // Failure modes: a lock held by another live session is LockHeld; an unknown
 // or expired session is SessionExpired. Expire(now) drops sessions whose lease
@@ -58,6 +61,7 @@ class Sessions {
   void UnlockBlock(uint64_t block, uint64_t session);
 
   // Drops expired sessions (their handles and locks) and expired locks.
+  // A lock of session 0 (no session) lasts one lease from LockBlock.
   // Returns inodes that lost their last handle.
   std::vector<uint64_t> Expire(int64_t now_ms);
 

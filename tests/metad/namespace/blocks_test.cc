@@ -35,7 +35,10 @@ TEST_F(NsTest, CommitSetsSizeFromTheFurthestByte) {
   EXPECT_EQ(AttrOf(f).size, kBlockSize + 10u);
   ASSERT_TRUE(CommitBlock(f, 0, b0, 1, kBlockSize).status.ok());
   EXPECT_EQ(AttrOf(f).size, kBlockSize + 10u);  // never shrinks
-  ASSERT_TRUE(CommitBlock(f, 1, b1, 1, 20, 5 * uint64_t{kBlockSize}).status.ok());
+  // A second write of block 1 (each commit closes the write that a version
+  // bump opened).
+  ASSERT_TRUE(Apply(records::BumpBlockVersion(f, 1, b1, 2, Tick())).status.ok());
+  ASSERT_TRUE(CommitBlock(f, 1, b1, 2, 20, 5 * uint64_t{kBlockSize}).status.ok());
   EXPECT_EQ(AttrOf(f).size, 5u * kBlockSize);  // the writer's size (sparse tail)
 }
 

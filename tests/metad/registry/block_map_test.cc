@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,7 +14,8 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-// The namespace's committed versions, as a map.
+// The namespace's committed versions, as a map, and the replicas a write's
+// acknowledged set left out (stale at the committed version).
 class FakeCatalog : public BlockCatalog {
  public:
   std::optional<uint64_t> CommittedVersion(BlockId block) const override {
@@ -21,7 +23,13 @@ class FakeCatalog : public BlockCatalog {
     if (it == versions.end()) return std::nullopt;
     return it->second;
   }
+  ReplicaVerdict Judge(BlockId block, uint64_t version, BlockdId blockd) const override {
+    ReplicaVerdict v = BlockCatalog::Judge(block, version, blockd);
+    if (v == ReplicaVerdict::kGood && stale.contains({block, blockd})) return ReplicaVerdict::kStale;
+    return v;
+  }
   std::map<BlockId, uint64_t> versions;
+  std::set<std::pair<BlockId, BlockdId>> stale;
 };
 
 ReportedReplica R(BlockId id, uint64_t version, uint64_t length = 100) {
@@ -225,6 +233,44 @@ TEST_F(BlockMapTest, BlocksOnListsWhatABlockdHolds) {
   EXPECT_EQ(map_.BlocksOn(1), (std::vector<BlockId>{1, 2}));
   EXPECT_EQ(map_.BlocksOn(2), (std::vector<BlockId>{2}));
   EXPECT_TRUE(map_.BlocksOn(9).empty());
+}
+
+// DESIGN §5 step 3: a replica that reports the committed version but was left
+// out of that version's acknowledged set missed part of the write.
+TEST_F(BlockMapTest, AReplicaOutsideTheAcknowledgedSetIsStale) {
+  catalog_.stale.insert({1, 3});
+  map_.ProcessFullReport(1, std::vector{R(1, 2)}, catalog_);
+  FullReportResult res = map_.ProcessFullReport(3, std::vector{R(1, 2)}, catalog_);
+  // Recorded (so that the monitor sees a holder to delete) but corrupt: never
+  // served, never a copy source.
+  EXPECT_EQ(res.accepted, 1u);
+  EXPECT_THAT(res.unwanted, IsEmpty());
+  EXPECT_THAT(map_.Replicas(1), UnorderedElementsAre(Replica{1, 2, 100, false},
+                                                     Replica{3, 2, 100, true}));
+  // An incremental report of it stays corrupt too.
+  map_.ProcessIncrementalReport(3, std::vector{R(1, 2, 150)}, {}, {}, catalog_);
+  EXPECT_EQ(map_.FindReplica(1, 3), (Replica{3, 2, 150, true}));
+}
+
+TEST_F(BlockMapTest, RevalidateAppliesACommitToRecordedReplicas) {
+  // Block 1 is being overwritten: committed 2, replicas at 3 unconfirmed.
+  map_.ProcessFullReport(1, std::vector{R(1, 3)}, catalog_);
+  map_.ProcessFullReport(2, std::vector{R(1, 3)}, catalog_);
+  map_.ProcessFullReport(3, std::vector{R(1, 2)}, catalog_);
+  EXPECT_EQ(map_.Replicas(1).size(), 3u);
+  // The commit of version 3 acknowledged blockd 1 only.
+  catalog_.versions[1] = 3;
+  catalog_.stale.insert({1, 2});
+  RevalidateResult r = map_.Revalidate(1, catalog_);
+  EXPECT_THAT(r.stale, ElementsAre(2u));
+  EXPECT_THAT(r.unwanted, ElementsAre(Replica{3, 2, 100, false}));
+  EXPECT_THAT(map_.Replicas(1), UnorderedElementsAre(Replica{1, 3, 100, false},
+                                                     Replica{2, 3, 100, true}));
+  EXPECT_EQ(map_.replicas_on(3), 0u);
+  // Judged again: nothing new.
+  r = map_.Revalidate(1, catalog_);
+  EXPECT_THAT(r.stale, IsEmpty());
+  EXPECT_THAT(r.unwanted, IsEmpty());
 }
 
 }  // namespace

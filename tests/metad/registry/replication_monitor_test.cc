@@ -30,8 +30,20 @@ class FakeCatalog : public BlockCatalog {
     auto it = goals.find(block);
     return it == goals.end() ? kDefaultReplicationGoal : it->second;
   }
+  ReplicaVerdict Judge(BlockId block, uint64_t version, BlockdId blockd) const override {
+    ReplicaVerdict v = BlockCatalog::Judge(block, version, blockd);
+    if (v == ReplicaVerdict::kGood && stale.contains({block, blockd})) return ReplicaVerdict::kStale;
+    return v;
+  }
+  std::vector<BlockdId> StaleBlockds(BlockId block) const override {
+    std::vector<BlockdId> out;
+    for (const auto& [b, id] : stale)
+      if (b == block) out.push_back(id);
+    return out;
+  }
   std::map<BlockId, uint64_t> versions;
   std::map<BlockId, uint8_t> goals;
+  std::set<std::pair<BlockId, BlockdId>> stale;  // left out of an acknowledged set
 };
 
 constexpr uint64_t kVersion = 4;
@@ -109,6 +121,29 @@ class MonitorTest : public ::testing::Test {
     for (const Replica& r : manager_.block_map().Replicas(block))
       if (!good_only || !r.corrupt) out.insert(r.blockd);
     return out;
+  }
+  // The next Scan issues exactly one action, of `kind`.
+  ReplicationAction ScanOne(Kind kind) {
+    std::vector<ReplicationAction> a = Scan();
+    EXPECT_EQ(a.size(), 1u);
+    if (a.size() != 1) return {};
+    EXPECT_EQ(a[0].kind, kind);
+    return a[0];
+  }
+  // A bad (corrupt or stale) replica on `bad` with room on `spare`: a good
+  // copy goes to `spare` first (never from `bad`), then `bad` is deleted.
+  void ExpectCopiedThenDeleted(BlockdId bad, BlockdId spare) {
+    ReplicationAction copy = ScanOne(Kind::kCopy);
+    EXPECT_EQ(copy.target, spare);
+    EXPECT_NE(copy.blockd, bad);
+    EXPECT_EQ(counters().corrupt, 1u);
+    Land({copy});
+    ReplicationAction del = ScanOne(Kind::kDelete);
+    EXPECT_EQ(del.reason, Reason::kCorrupt);
+    EXPECT_EQ(del.blockd, bad);
+    Execute({del});
+    EXPECT_THAT(Scan(), IsEmpty());
+    EXPECT_EQ(counters().corrupt, 0u);
   }
   std::string RackOf(BlockdId id) const { return manager_.registry().Find(id)->rack; }
   const ReplicationCounters& counters() const { return manager_.monitor().counters(); }
@@ -297,21 +332,7 @@ TEST_F(MonitorTest, CorruptReplicaIsReplacedThenDeleted) {
   BlockdId c1 = Add("c1", "10.0.3.1", {R(1)});
   BlockdId c2 = Add("c2", "10.0.3.2");
   Report("c1", {}, {}, {R(1)});
-  std::vector<ReplicationAction> copy = Scan();
-  ASSERT_EQ(copy.size(), 1u);
-  EXPECT_EQ(copy[0].kind, Kind::kCopy);
-  EXPECT_EQ(copy[0].target, c2);
-  EXPECT_NE(copy[0].blockd, c1);  // never from the corrupt replica
-  EXPECT_EQ(counters().corrupt, 1u);
-  Land(copy);
-  std::vector<ReplicationAction> del = Scan();
-  ASSERT_EQ(del.size(), 1u);
-  EXPECT_EQ(del[0].kind, Kind::kDelete);
-  EXPECT_EQ(del[0].reason, Reason::kCorrupt);
-  EXPECT_EQ(del[0].blockd, c1);
-  Execute(del);
-  EXPECT_THAT(Scan(), IsEmpty());
-  EXPECT_EQ(counters().corrupt, 0u);
+  ExpectCopiedThenDeleted(c1, c2);
   EXPECT_EQ(Holders(1, /*good_only=*/false), (std::set<BlockdId>{a1, b1, c2}));
 }
 
@@ -334,6 +355,41 @@ TEST_F(MonitorTest, CorruptReplicaOnTheOnlyFreeBlockdIsDeletedFirst) {
   Land(copy);
   EXPECT_THAT(Scan(), IsEmpty());
   EXPECT_EQ(Holders(1), (std::set<BlockdId>{a1, b1, c1}));
+}
+
+// A write's acknowledged set left c1 out (DESIGN §5 step 3); three blockds
+// for goal 3. The stale replica is never a source, goes first to make room,
+// and c1 takes a good copy only once its stale replica is forgotten.
+TEST_F(MonitorTest, StaleReplicaIsDeletedAndItsBlockdRefilledOnlyOnceForgotten) {
+  catalog_.stale.insert({1, 3});
+  BlockdId a1 = Add("a1", "10.0.1.1", {R(1)});
+  BlockdId b1 = Add("b1", "10.0.2.1", {R(1)});
+  BlockdId c1 = Add("c1", "10.0.3.1", {R(1)});
+  ASSERT_EQ(c1, 3u);
+  EXPECT_EQ(Holders(1), (std::set<BlockdId>{a1, b1}));
+  Execute({ScanOne(Kind::kDelete)});
+  EXPECT_EQ(Holders(1, /*good_only=*/false), (std::set<BlockdId>{a1, b1}));
+  // Gone, but still listed stale: no copy may go there yet.
+  EXPECT_THAT(Scan(), IsEmpty());
+  EXPECT_EQ(counters().under_replicated, 1u);
+  catalog_.stale.clear();  // EditForgetStaleReplica applied
+  manager_.RecheckReplication(std::vector<BlockId>{1});
+  ReplicationAction copy = ScanOne(Kind::kCopy);
+  EXPECT_EQ(copy.target, c1);
+  Land({copy});
+  EXPECT_THAT(Scan(), IsEmpty());
+  EXPECT_EQ(Holders(1), (std::set<BlockdId>{a1, b1, c1}));
+}
+
+// With room elsewhere the good copy comes first, then the stale one goes.
+TEST_F(MonitorTest, StaleReplicaIsReplacedElsewhereThenDeleted) {
+  catalog_.stale.insert({1, 3});
+  BlockdId a1 = Add("a1", "10.0.1.1", {R(1)});
+  BlockdId b1 = Add("b1", "10.0.2.1", {R(1)});
+  BlockdId c1 = Add("c1", "10.0.3.1", {R(1)});
+  BlockdId c2 = Add("c2", "10.0.3.2");
+  ExpectCopiedThenDeleted(c1, c2);
+  EXPECT_EQ(Holders(1, /*good_only=*/false), (std::set<BlockdId>{a1, b1, c2}));
 }
 
 TEST_F(MonitorTest, BlockWithOnlyCorruptReplicasIsMissingAndNotCopied) {

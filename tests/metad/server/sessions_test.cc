@@ -1,44 +1,62 @@
-// Sessions: block write locks — one writer per block, the lease, and
-// KeepAlive renewing a live writer's locks.
-#include <gtest/gtest.h>
-
+// Sessions: block write locks live as long as their session (a KeepAlive
+// renews them), so a dead client's lock goes one lease after its last
+// KeepAlive and the leader can settle the block (metad/server/settle.cc).
 #include "metad/server/sessions.h"
+
+#include <gtest/gtest.h>
 
 namespace opendfs::metad {
 namespace {
 
-TEST(Sessions, OneWriterPerBlockUntilTheLeaseRunsOut) {
-  Sessions s(1000);
-  uint64_t a = s.Open("a", 0), b = s.Open("b", 0);
-  BlockLock la;
-  la.session = a;
-  ASSERT_TRUE(s.LockBlock(7, la, 0).ok());
-  BlockLock lb;
-  lb.session = b;
-  EXPECT_EQ(s.LockBlock(7, lb, 500).code(), StatusCode::LockHeld);
-  EXPECT_TRUE(s.LockBlock(7, la, 500).ok());  // the holder may lock again
-  EXPECT_TRUE(s.FindLock(7, nullptr, 1499));
-  EXPECT_FALSE(s.FindLock(7, nullptr, 1500));
-  EXPECT_TRUE(s.LockBlock(7, lb, 1500).ok());
+constexpr int64_t kLeaseMs = 3000;
+
+BlockLock LockOf(uint64_t session) {
+  BlockLock l;
+  l.session = session;
+  l.inode = 7;
+  l.old_version = 1;
+  l.new_version = 2;
+  return l;
 }
 
 TEST(Sessions, KeepAliveRenewsTheSessionsLocks) {
-  Sessions s(1000);
-  uint64_t a = s.Open("a", 0), b = s.Open("b", 0);
-  BlockLock la;
-  la.session = a;
-  ASSERT_TRUE(s.LockBlock(1, la, 0).ok());
-  ASSERT_TRUE(s.LockBlock(2, la, 0).ok());
-  BlockLock lb;
-  lb.session = b;
-  ASSERT_TRUE(s.LockBlock(3, lb, 0).ok());
-  ASSERT_TRUE(s.KeepAlive(a, 900).ok());
-  EXPECT_TRUE(s.FindLock(1, nullptr, 1800));
-  EXPECT_TRUE(s.FindLock(2, nullptr, 1800));
-  EXPECT_FALSE(s.FindLock(3, nullptr, 1800));  // b did not renew
-  EXPECT_EQ(s.LockBlock(1, lb, 1800).code(), StatusCode::LockHeld);
-  s.UnlockBlock(1, a);
-  EXPECT_TRUE(s.LockBlock(1, lb, 1800).ok());
+  Sessions s(kLeaseMs);
+  const uint64_t a = s.Open("host-a", 0);
+  ASSERT_TRUE(s.LockBlock(10, LockOf(a), 0).ok());
+  // A write of one block longer than a lease keeps its lock while the
+  // client is alive.
+  for (int64_t t = 1000; t <= 10'000; t += 1000) {
+    ASSERT_TRUE(s.KeepAlive(a, t).ok());
+    s.Expire(t);
+  }
+  EXPECT_TRUE(s.FindLock(10, nullptr, 10'500));
+  const uint64_t b = s.Open("host-b", 10'500);
+  EXPECT_EQ(s.LockBlock(10, LockOf(b), 10'500).code(), StatusCode::LockHeld);
+}
+
+TEST(Sessions, ADeadClientsLockGoesWithItsSession) {
+  Sessions s(kLeaseMs);
+  const uint64_t a = s.Open("host-a", 0);
+  const uint64_t b = s.Open("host-b", 0);
+  ASSERT_TRUE(s.LockBlock(10, LockOf(a), 0).ok());
+  ASSERT_TRUE(s.KeepAlive(b, 2000).ok());
+  s.Expire(kLeaseMs);  // a sent nothing for a lease
+  EXPECT_FALSE(s.FindLock(10, nullptr, kLeaseMs));
+  EXPECT_TRUE(s.LockBlock(10, LockOf(b), kLeaseMs).ok());
+  EXPECT_EQ(s.KeepAlive(a, kLeaseMs).code(), StatusCode::SessionExpired);
+}
+
+TEST(Sessions, ALockOfAnUnknownSessionIsDroppedAtTheNextExpire) {
+  Sessions s(kLeaseMs);
+  ASSERT_TRUE(s.LockBlock(10, LockOf(99), 0).ok());  // a session of another leader
+  s.Expire(1);
+  EXPECT_FALSE(s.FindLock(10, nullptr, 1));
+  // Session 0 (no session): one lease from LockBlock.
+  ASSERT_TRUE(s.LockBlock(11, LockOf(0), 0).ok());
+  s.Expire(kLeaseMs - 1);
+  EXPECT_TRUE(s.FindLock(11, nullptr, kLeaseMs - 1));
+  s.Expire(kLeaseMs);
+  EXPECT_FALSE(s.FindLock(11, nullptr, kLeaseMs));
 }
 
 }  // namespace
