@@ -26,6 +26,15 @@
 // and are truncated at start-up. A data file without a meta is an uncommitted
 // create and is removed at start-up, as are *.tmp files.
 //
+// A write without sync to an existing replica skips steps 2 and 6: its meta
+// stays in memory (Entry::unsynced, answered by every reader) until the next
+// synced write of the block, a clean shutdown, or a delete. A crash before
+// that leaves the last meta file, as a crash before step 6 would: an append
+// is trimmed, an in-place overwrite fails its old CRCs, and the replica is at
+// its old version — never acknowledged by a commit, which always ends with a
+// synced piece. (A client streaming 4 KiB random writes no longer pays a meta
+// file create, write and rename per write on every replica.)
+//
 // If step 4, 5 or 6 fails after bytes were overwritten in place, neither meta
 // describes the file: the replica is marked corrupt and its meta removed, so a
 // restart will not serve it either (the other replicas are intact; metad
@@ -98,7 +107,29 @@ BlockStore::BlockStore(StoreOptions options, Logger& log)
   }
 }
 
-BlockStore::~BlockStore() = default;
+BlockStore::~BlockStore() { (void)FlushUnsynced(); }
+
+Status BlockStore::FlushUnsynced() {
+  Status first;
+  for (size_t i = 0; i < kLockStripes; ++i) {
+    Stripe& s = stripes_[i];
+    std::lock_guard lock(s.mu);
+    for (auto& [block_id, e] : s.blocks) {
+      if (!e.unsynced) continue;
+      const std::string& root = dirs_[e.dir]->path;
+      const std::string tmp = BlockMetaTempPath(root, block_id);
+      Status st = WriteMetaTemp(tmp, *e.unsynced, false);
+      if (st.ok()) st = Rename(tmp, BlockMetaPath(root, block_id));
+      if (!st.ok()) {
+        log_.Warn("disk: writing the meta of block={} failed: {}", block_id, st.message());
+        if (first.ok()) first = st;
+        continue;
+      }
+      e.unsynced.reset();
+    }
+  }
+  return first;
+}
 
 BlockStore::Stripe& BlockStore::StripeFor(uint64_t block_id) {
   return stripes_[(block_id * 0x9E3779B97F4A7C15ULL) >> 54];
@@ -111,6 +142,7 @@ BlockInfo BlockStore::InfoOf(uint64_t block_id, const Entry& e) const {
 }
 
 Status BlockStore::CorruptLocked(uint64_t block_id, Entry& e, Status error) {
+  e.unsynced.reset();  // never written out: the replica is not to be served
   if (!e.corrupt) {
     e.corrupt = true;
     corrupt_count_.fetch_add(1);
@@ -121,6 +153,7 @@ Status BlockStore::CorruptLocked(uint64_t block_id, Entry& e, Status error) {
 }
 
 Result<BlockMeta> BlockStore::LoadMetaLocked(uint64_t block_id, Entry& e) {
+  if (e.unsynced) return *e.unsynced;
   const std::string path = BlockMetaPath(dirs_[e.dir]->path, block_id);
   auto bytes = ReadSmallFile(path, kMaxMetaFileBytes);
   if (!bytes.ok()) {
@@ -300,7 +333,8 @@ Result<BlockInfo> BlockStore::UpdateLocked(uint64_t block_id, Entry& e,
     }
   }
 
-  ODFS_RETURN_IF_ERROR(WriteMetaTemp(tmp_path, next, sync));
+  // Without sync the meta stays in memory (see the top of this file).
+  if (sync) ODFS_RETURN_IF_ERROR(WriteMetaTemp(tmp_path, next, sync));
   // Append part first: it never touches committed bytes, so a full disk here
   // leaves the old replica exactly as it was.
   if (end > old_length) {
@@ -320,14 +354,19 @@ Result<BlockInfo> BlockStore::UpdateLocked(uint64_t block_id, Entry& e,
   if (in_place)
     st = PWriteFull(fd->get(), data.data(), std::min(end, old_length) - offset, offset, data_path);
   if (st.ok() && sync) st = DataSync(fd->get(), data_path);
-  if (st.ok()) st = Rename(tmp_path, BlockMetaPath(root, block_id));
+  if (st.ok() && sync) st = Rename(tmp_path, BlockMetaPath(root, block_id));
   if (!st.ok()) {
     (void)RemoveIfExists(tmp_path);
     if (in_place) return FailInPlaceLocked(block_id, e, st);
     (void)Truncate(fd->get(), old_length, data_path);
     return st;
   }
-  if (sync) st = SyncDir(BlockLeafDir(root, block_id));
+  if (sync) {
+    e.unsynced.reset();
+    st = SyncDir(BlockLeafDir(root, block_id));
+  } else {
+    e.unsynced = std::make_shared<BlockMeta>(next);
+  }
   e.version = version;
   e.length = next.length;
   e.replica_crc = next.ReplicaCrc();

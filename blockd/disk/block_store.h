@@ -105,7 +105,11 @@ class BlockStore {
 
   BlockStore(const BlockStore&) = delete;
   BlockStore& operator=(const BlockStore&) = delete;
-  ~BlockStore();
+  ~BlockStore();  // writes the metas of unsynced writes (FlushUnsynced)
+
+  // Writes every meta still held in memory for writes made without sync (a
+  // clean shutdown). Returns the first error; the others are logged.
+  Status FlushUnsynced();
 
   // Writes `data` at `offset` of block (block_id, version). A missing block is
   // created (offset must be 0); otherwise offset <= length (append or
@@ -150,6 +154,9 @@ class BlockStore {
     uint32_t replica_crc = 0;
     uint32_t dir = 0;
     bool corrupt = false;
+    // The meta of writes made without sync, newer than the meta file; written
+    // at the next synced write of the block or when the store closes.
+    std::shared_ptr<BlockMeta> unsynced;  // copyable Entry; never shared
   };
   struct Stripe {
     std::mutex mu;
