@@ -98,6 +98,13 @@ b=$(block_id /b 0)
 
 # A mount of our own in the foreground (its pid is the one to kill) at
 # $E2E_ROOT/$1; sets $mount_pid.
+expect_settled() {  # path block length: block 0 at version 2, 3 identical good replicas
+  wait_healthy 40
+  "$CLI" fsck "$1" --locations > "$E2E_ROOT/loc.out"
+  grep -q "^  block 0 id $2 version 2 length $3 good 3/3" "$E2E_ROOT/loc.out" ||
+    { cat "$E2E_ROOT/loc.out"; fail "block $2 is not settled at version 2 with $3 bytes and 3 good replicas"; }
+  replicas_identical "$2" || fail "the replicas of block $2 differ after the settle"
+}
 start_mount() {
   mkdir -p "$E2E_ROOT/$1"
   EXTRA_MOUNTS+=("$E2E_ROOT/$1")
@@ -148,11 +155,7 @@ echo "b: mount killed mid-overwrite of block $b (blockd1 missed piece 2)"
 # the longest with the smallest address, is the authority.
 wait_for 30 "the leader did not settle block $b from blockd2" \
   leader_log_has "settling block=$b .* forward $(blockd_addr 2) length=$NEW"
-wait_healthy 40
-"$CLI" fsck /b --locations > "$E2E_ROOT/loc.out"
-grep -q "^  block 0 id $b version 2 length $NEW good 3/3" "$E2E_ROOT/loc.out" ||
-  { cat "$E2E_ROOT/loc.out"; fail "block $b is not settled at version 2 with $NEW bytes and 3 good replicas"; }
-replicas_identical "$b" || fail "the replicas of block $b differ after the settle"
+expect_settled /b "$b" "$NEW"
 cmp -s "$(replica_file 1 "$b")" "$E2E_ROOT/b.new" || fail "block $b does not hold the authority's bytes"
 "$CLI" get /b "$E2E_ROOT/b.got" || fail "opendfs get /b"
 cmp -s "$E2E_ROOT/b.new" "$E2E_ROOT/b.got" || fail "/b is not the settled overwrite"
@@ -205,11 +208,7 @@ PY
 # smallest address is the authority.
 wait_for 40 "no new leader settled block $c" \
   leader_log_has "settling block=$c .* forward $(blockd_addr 1) length=$((6 << 20))"
-wait_healthy 40
-"$CLI" fsck /c --locations > "$E2E_ROOT/loc.out"
-grep -q "^  block 0 id $c version 2 length $((6 << 20)) good 3/3" "$E2E_ROOT/loc.out" ||
-  { cat "$E2E_ROOT/loc.out"; fail "block $c is not settled at version 2 with 3 good replicas"; }
-replicas_identical "$c" || fail "the replicas of block $c differ after the settle"
+expect_settled /c "$c" $((6 << 20))
 "$CLI" get /c "$E2E_ROOT/c.got" || fail "opendfs get /c"
 cmp -s "$E2E_ROOT/c.want" "$E2E_ROOT/c.got" || fail "/c is not the settled overwrite"
 echo "c: the new leader settled block $c ($((SECONDS - t_start)) s in all)"
