@@ -53,8 +53,8 @@ ApplyResult Namespace::ApplyWriteInline(const fb::EditWriteInline& r) {
   inode->size = std::max({inode->size, end, r.file_size()});
   inode->mtime_ns = inode->ctime_ns = r.time_ns();
   if (r.explicit_times()) {
-    inode->atime_ns = r.atime_ns();
-    inode->mtime_ns = r.mtime_ns();
+    if (!r.omit_atime()) inode->atime_ns = r.atime_ns();
+    if (!r.omit_mtime()) inode->mtime_ns = r.mtime_ns();
   }
   ApplyResult result;
   result.attr = MakeAttr(*inode);

@@ -167,7 +167,8 @@ namespace {
 
 std::string WriteInlineRecord(InodeId inode, const std::vector<InlineExtentView>& extents,
                               uint64_t file_size, int64_t time_ns, bool explicit_times,
-                              int64_t atime_ns, int64_t mtime_ns, const Cred* cred) {
+                              std::optional<int64_t> atime_ns, std::optional<int64_t> mtime_ns,
+                              const Cred* cred) {
   FlatBufferBuilder fbb(256);
   std::vector<flatbuffers::Offset<fb::InlineExtent>> offs;
   offs.reserve(extents.size());
@@ -179,19 +180,23 @@ std::string WriteInlineRecord(InodeId inode, const std::vector<InlineExtentView>
   auto c = cred ? CredOf(fbb, *cred) : 0;
   return Finish(fbb, fb::EditOp::EditWriteInline,
                 fb::CreateEditWriteInline(fbb, inode, ex, file_size, time_ns, explicit_times,
-                                          atime_ns, mtime_ns, c));
+                                          atime_ns.value_or(0), mtime_ns.value_or(0), c,
+                                          explicit_times && !atime_ns,
+                                          explicit_times && !mtime_ns));
 }
 
 }  // namespace
 
 std::string WriteInline(InodeId inode, const std::vector<InlineExtentView>& extents,
                         uint64_t file_size, int64_t time_ns) {
-  return WriteInlineRecord(inode, extents, file_size, time_ns, false, 0, 0, nullptr);
+  return WriteInlineRecord(inode, extents, file_size, time_ns, false, std::nullopt,
+                           std::nullopt, nullptr);
 }
 
 std::string WriteInlineWithTimes(InodeId inode, const std::vector<InlineExtentView>& extents,
-                                 uint64_t file_size, int64_t atime_ns, int64_t mtime_ns,
-                                 const Cred& cred, int64_t time_ns) {
+                                 uint64_t file_size, std::optional<int64_t> atime_ns,
+                                 std::optional<int64_t> mtime_ns, const Cred& cred,
+                                 int64_t time_ns) {
   return WriteInlineRecord(inode, extents, file_size, time_ns, true, atime_ns, mtime_ns, &cred);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,9 +84,11 @@ struct InlineExtentView {
 std::string WriteInline(InodeId inode, const std::vector<InlineExtentView>& extents,
                         uint64_t file_size, int64_t time_ns);
 // The same with utimensat folded in: atime/mtime set, checked against cred.
+// nullopt: that time is left (UTIME_OMIT).
 std::string WriteInlineWithTimes(InodeId inode, const std::vector<InlineExtentView>& extents,
-                                 uint64_t file_size, int64_t atime_ns, int64_t mtime_ns,
-                                 const Cred& cred, int64_t time_ns);
+                                 uint64_t file_size, std::optional<int64_t> atime_ns,
+                                 std::optional<int64_t> mtime_ns, const Cred& cred,
+                                 int64_t time_ns);
 std::string Purge(InodeId inode);
 std::string Noop();
 std::string SetBlockdState(std::string_view address, bool decommissioned);

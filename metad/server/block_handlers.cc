@@ -88,8 +88,11 @@ void MetaServer::RegisterBlockHandlers() {
     int64_t mtime = r->mtime_ns() ? r->mtime_ns() : NowNs();
     std::string record =
         r->explicit_times()
-            ? records::WriteInlineWithTimes(r->ino(), extents, r->file_size(), r->atime_ns(),
-                                            r->mtime_ns(), CredFrom(r->caller()), NowNs())
+            ? records::WriteInlineWithTimes(
+                  r->ino(), extents, r->file_size(),
+                  r->omit_atime() ? std::nullopt : std::optional<int64_t>(r->atime_ns()),
+                  r->omit_mtime() ? std::nullopt : std::optional<int64_t>(r->mtime_ns()),
+                  CredFrom(r->caller()), NowNs())
             : records::WriteInline(r->ino(), extents, r->file_size(), mtime);
     Commit(std::move(record), &resp,
            [](const ApplyResult& res, Responder& out) {

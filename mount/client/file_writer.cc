@@ -465,7 +465,8 @@ Result<bool> FileWriter::FlushSettingTimes(const Cred& c, ExplicitTimes times) {
     std::lock_guard<std::mutex> lock(mu_);
     if (error_.ok() && !dirty_.empty()) {
       Status s = CommitInline(c, &times);
-      if (s.ok()) return committed_ && committed_->mtime_ns() == times.mtime_ns;
+      // Moved to blocks instead (CommitInline's fallback): times not set.
+      if (s.ok()) return committed_ && (!times.mtime_ns || committed_->mtime_ns() == *times.mtime_ns);
       if (s.code() != StatusCode::NotPermitted) {
         log_.Error("file-writer: ino={} flush failed: {}", ino_, s.ToString());
         Reset();

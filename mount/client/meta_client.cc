@@ -596,8 +596,10 @@ Result<fb::Attr> MetaClient::WriteInline(const Cred& c, uint64_t ino, uint64_t h
                     }
                     return fb::CreateWriteInlineRequest(
                                b, caller, ino, handle, b.CreateVector(ws), file_size,
-                               times ? times->mtime_ns : mtime_ns, times != nullptr,
-                               times ? times->atime_ns : 0)
+                               times && times->mtime_ns ? *times->mtime_ns : mtime_ns,
+                               times != nullptr,
+                               times && times->atime_ns ? *times->atime_ns : 0,
+                               times && !times->atime_ns, times && !times->mtime_ns)
                         .Union();
                   });
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,10 +66,11 @@ struct InlineWriteArgs {
   std::string_view data;
 };
 
-// utimensat's explicit times, folded into a WriteInline.
+// utimensat's explicit times, folded into a WriteInline (nullopt:
+// UTIME_OMIT).
 struct ExplicitTimes {
-  int64_t atime_ns = 0;
-  int64_t mtime_ns = 0;
+  std::optional<int64_t> atime_ns;
+  std::optional<int64_t> mtime_ns;
 };
 
 struct WriteGrant {

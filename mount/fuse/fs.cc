@@ -180,10 +180,13 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
   // with futimens before close must not be overwritten by a later commit.
   auto w = inodes_.Writer(ino);
   const int kExplicitTimes = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME;
-  if (w && (to_set & ~FUSE_SET_ATTR_CTIME) == kExplicitTimes) {
+  const int times = to_set & ~FUSE_SET_ATTR_CTIME;
+  if (w && times != 0 && (times & ~kExplicitTimes) == 0) {
     // tar, cp -a: a small file's staged data and its times in one commit.
-    Result<bool> folded = w->FlushSettingTimes(
-        cred, client::ExplicitTimes{ToNs(attr->st_atim), ToNs(attr->st_mtim)});
+    client::ExplicitTimes t;
+    if (times & FUSE_SET_ATTR_ATIME) t.atime_ns = ToNs(attr->st_atim);
+    if (times & FUSE_SET_ATTR_MTIME) t.mtime_ns = ToNs(attr->st_mtim);
+    Result<bool> folded = w->FlushSettingTimes(cred, t);
     if (!folded.ok()) return ReplyError(req, "setattr(flush)", ino, folded.status());
     if (std::optional<fb::Attr> a = w->committed_attr(); *folded && a) {
       inodes_.RecordContent(ino, a->mtime_ns(), a->size());

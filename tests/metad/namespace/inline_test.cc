@@ -112,6 +112,27 @@ TEST_F(InlineTest, FreedWithTheInodeAndKeptByHardLinks) {
   EXPECT_EQ(Data(h), "");
 }
 
+TEST_F(InlineTest, ExplicitTimesFoldedIntoTheWrite) {
+  InodeId f = MustOk(Create(kRootInode, "f", 0666));
+  const int64_t atime_before = AttrOf(f).atime_ns;
+  std::vector<records::InlineExtentView> ex{{0, "data"}};
+  // tar: utimensat(UTIME_OMIT, mtime) while the data is staged.
+  ApplyResult r = Apply(records::WriteInlineWithTimes(f, ex, 0, std::nullopt, 1234, root, Tick()));
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.attr.mtime_ns, 1234);
+  EXPECT_EQ(r.attr.atime_ns, atime_before);
+  EXPECT_EQ(r.attr.ctime_ns, now_ns);
+  r = Apply(records::WriteInlineWithTimes(f, ex, 0, 77, 88, root, Tick()));
+  EXPECT_EQ(r.attr.atime_ns, 77);
+  EXPECT_EQ(r.attr.mtime_ns, 88);
+  // Explicit times need ownership: a non-owner who may write gets
+  // NotPermitted and nothing is written.
+  std::vector<records::InlineExtentView> other{{0, "EVIL"}};
+  EXPECT_EQ(Code(Apply(records::WriteInlineWithTimes(f, other, 0, 1, 1, bob, Tick()))),
+            C::NotPermitted);
+  EXPECT_EQ(Data(f), "data");
+}
+
 TEST_F(InlineTest, SurvivesTheImageAndReplay) {
   InodeId f = MustOk(Create(kRootInode, "f"));
   ASSERT_TRUE(Write(f, 3, "tail", 50).status.ok());
