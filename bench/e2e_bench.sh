@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end figures of a real OpenDFS mount (deploy/opendfs-local: 1 metad,
+# End-to-end figures of a real OpenDFS mount (deploy/opendfs-local: 3 metads,
 # 3 blockds, 3 replicas) next to a plain local directory on the same disk, in
 # the same run (issue 7's measurements):
 #   - fio sequential write and read of a file (buffered, 1 MiB blocks, end_fsync=1)
