@@ -173,7 +173,9 @@ void FileWriter::DropStaged() {
   staged_.shrink_to_fit();
 }
 
-Status FileWriter::CommitInline(const Cred& c, const ExplicitTimes* times) {
+Status FileWriter::CommitInline(const Cred& c, const ExplicitTimes* times,
+                                bool* times_set) {
+  if (times_set) *times_set = false;
   std::vector<InlineWriteArgs> writes;
   for (const auto& [start, end] : dirty_)
     writes.push_back({start, std::string_view(staged_).substr(start, end - start)});
@@ -185,6 +187,7 @@ Status FileWriter::CommitInline(const Cred& c, const ExplicitTimes* times) {
     committed_ = *attr;
     DropStaged();
     if (cache_) cache_->Invalidate(ino_);
+    if (times_set) *times_set = times != nullptr;
     return Status::Ok();
   }
   StatusCode code = attr.status().code();
@@ -464,9 +467,9 @@ Result<bool> FileWriter::FlushSettingTimes(const Cred& c, ExplicitTimes times) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (error_.ok() && !dirty_.empty()) {
-      Status s = CommitInline(c, &times);
-      // Moved to blocks instead (CommitInline's fallback): times not set.
-      if (s.ok()) return committed_ && (!times.mtime_ns || committed_->mtime_ns() == *times.mtime_ns);
+      bool times_set = false;
+      Status s = CommitInline(c, &times, &times_set);
+      if (s.ok()) return times_set;
       if (s.code() != StatusCode::NotPermitted) {
         log_.Error("file-writer: ino={} flush failed: {}", ino_, s.ToString());
         Reset();

@@ -155,7 +155,10 @@ class FileWriter {
   void Reset();
   // Inline mode: staging, commit, and the move to blocks.
   void StageInline(uint64_t offset, const uint8_t* data, size_t length);
-  Status CommitInline(const Cred& c, const ExplicitTimes* times = nullptr);
+  // `times_set` (with `times`): whether they went in with the data (not
+  // when the writes had to move to blocks instead).
+  Status CommitInline(const Cred& c, const ExplicitTimes* times = nullptr,
+                      bool* times_set = nullptr);
   Status MoveToBlocks(const Cred& c);
   void DropStaged();
 
