@@ -46,6 +46,11 @@ void BlockService::Register(Server& server) {
 
 // --- loop thread: queue and return -------------------------------------------
 
+Status BlockService::Refusal() const {
+  return stopping_ ? Status(StatusCode::ShuttingDown, "blockd is shutting down")
+                   : Status(StatusCode::Busy, "blockd disk queue is full");
+}
+
 void BlockService::OnWrite(Request&& req, Responder&& resp) {
   if (stopping_) {
     resp.Fail(Status(StatusCode::ShuttingDown, "blockd is shutting down"));
@@ -74,8 +79,7 @@ void BlockService::OnWrite(Request&& req, Responder&& resp) {
     queued_writes_ -= failed.size();
   }
   for (auto& b : failed)
-    b->resp.Fail(stopping_ ? Status(StatusCode::ShuttingDown, "blockd is shutting down")
-                           : Status(StatusCode::Busy, "blockd disk queue is full"));
+    b->resp.Fail(Refusal());
 }
 
 void BlockService::RunWrites(uint64_t block) {
@@ -117,8 +121,7 @@ void BlockService::Queue(WorkPool& pool, Request&& req, Responder&& resp, Work w
   auto box = std::make_shared<Box>(Box{std::move(req), std::move(resp)});
   bool queued = pool.Submit([this, box, work] { (this->*work)(box->req, box->resp); });
   if (!queued) {
-    box->resp.Fail(stopping_ ? Status(StatusCode::ShuttingDown, "blockd is shutting down")
-                             : Status(StatusCode::Busy, "blockd disk queue is full"));
+    box->resp.Fail(Refusal());
   }
 }
 

@@ -103,6 +103,8 @@ class BlockService {
     Request req;
     Responder resp;
   };
+  // Why a request could not be queued: ShuttingDown or Busy.
+  Status Refusal() const;
   // Runs the writes queued for `block`, in order, until none is left.
   void RunWrites(uint64_t block);
 

@@ -95,12 +95,7 @@ void MetaServer::RegisterBlockHandlers() {
                   CredFrom(r->caller()), NowNs())
             : records::WriteInline(r->ino(), extents, r->file_size(), mtime);
     Commit(std::move(record), &resp,
-           [](const ApplyResult& res, Responder& out) {
-             flatbuffers::FlatBufferBuilder fbb(128);
-             fb::Attr wa = ToWire(res.attr);
-             fbb.Finish(fb::CreateAttrReply(fbb, &wa));
-             out.Reply(fbb);
-           });
+           [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::WriteBlockRequest>(M(fb::MetaMethod::WriteBlock), [this](Request&& req, Responder&& resp) {

@@ -395,19 +395,11 @@ Status FileWriter::SendPiece(uint64_t index, Session& s, uint64_t offset,
 }
 
 Status FileWriter::SendBuffered(const Cred& c, bool sync) {
-  if (!index_) return Status::Ok();
+  if (!index_ || buffer_.empty()) return Status::Ok();
   const uint64_t index = *index_;
-  if (buffer_.empty() && !sync) return Status::Ok();
-  if (buffer_.empty() && !sessions_.count(index)) return Status::Ok();  // nothing to sync
   ODFS_ASSIGN_OR_RETURN(Session * sp, EnsureSession(c, index));
   Session& s = *sp;
-  uint64_t end = std::max<uint64_t>(s.grant.block.length, s.max_end);
-  if (buffer_.empty()) {
-    // Sync only: an empty write at the end makes every replica fdatasync.
-    ODFS_RETURN_IF_ERROR(WaitInflight(0));
-    if (s.synced) return Status::Ok();
-    return SendPiece(index, s, end, nullptr, 0, true);
-  }
+  uint64_t end = s.end();
   Piece piece = buffer_.Take();
   // blockd writes only up to a block's current end: fill a gap before the
   // piece (a hole inside the block) with zeros.
@@ -422,10 +414,7 @@ Status FileWriter::SendBuffered(const Cred& c, bool sync) {
 
 Status FileWriter::FinishBlock(const Cred& c, uint64_t index) {
   if (index_ == index) {
-    if (buffer_.empty() && !sessions_.count(index)) {
-      index_.reset();
-      return Status::Ok();
-    }
+    // The last data piece carries the sync.
     ODFS_RETURN_IF_ERROR(SendBuffered(c, /*sync=*/true));
     index_.reset();
   }
@@ -433,16 +422,14 @@ Status FileWriter::FinishBlock(const Cred& c, uint64_t index) {
   if (it == sessions_.end()) return Status::Ok();
   Session& s = it->second;
   ODFS_RETURN_IF_ERROR(WaitInflight(0));
-  if (!s.synced) {
-    uint64_t end = std::max<uint64_t>(s.grant.block.length, s.max_end);
-    ODFS_RETURN_IF_ERROR(SendPiece(index, s, end, nullptr, 0, true));
-  }
+  // Sync only: an empty write at the end makes every replica fdatasync.
+  if (!s.synced) ODFS_RETURN_IF_ERROR(SendPiece(index, s, s.end(), nullptr, 0, true));
   CommitArgs a;
   a.ino = ino_;
   a.index = index;
   a.block_id = s.grant.block.block_id;
   a.version = s.grant.block.version;
-  a.length = std::max<uint64_t>(s.grant.block.length, s.max_end);
+  a.length = s.end();
   a.file_size = std::max<uint64_t>(size_, index * block_size_ + a.length);
   a.mtime_ns = mtime_ns_ ? mtime_ns_ : NowNs();
   a.replicas = s.live;

@@ -125,6 +125,9 @@ class FileWriter {
     uint64_t max_end = 0;  // highest block offset written in this session
     uint64_t last_use = 0;  // write counter when last written (LRU)
     std::chrono::steady_clock::time_point opened;
+
+    // The block's length as written so far.
+    uint64_t end() const { return std::max<uint64_t>(grant.block.length, max_end); }
   };
   struct Inflight {
     uint64_t index = 0;  // block
@@ -136,8 +139,8 @@ class FileWriter {
   Status WritePart(const Cred& c, uint64_t index, uint64_t block_offset,
                    const uint8_t* data, size_t length);
   Result<Session*> EnsureSession(const Cred& c, uint64_t index);
-  // Sends the buffer as a piece of its block (sync: and makes every replica
-  // of that block durable).
+  // Sends the buffer, if any, as a piece of its block (sync: the piece also
+  // makes every replica of that block durable).
   Status SendBuffered(const Cred& c, bool sync);
   Status SendPiece(uint64_t index, Session& s, uint64_t offset,
                    std::shared_ptr<const Bytes> data, size_t length, bool sync);
