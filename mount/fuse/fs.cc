@@ -10,14 +10,24 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <vector>
 
 namespace opendfs::mountfs {
 
 namespace {
 
+// Times are kept as int64 ns since the epoch: 1677-09-21 .. 2262-04-11, at
+// full precision (ext4 keeps 1901 .. 2446). A time outside is clamped to the
+// nearest representable one, as ext4 clamps to its own range.
 int64_t ToNs(const timespec& ts) {
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  constexpr int64_t kNsPerS = 1000000000;
+  constexpr int64_t kMaxS = INT64_MAX / kNsPerS - 1;
+  constexpr int64_t kMinS = INT64_MIN / kNsPerS + 1;
+  const int64_t s = static_cast<int64_t>(ts.tv_sec);
+  if (s > kMaxS) return INT64_MAX;
+  if (s < kMinS) return INT64_MIN + kNsPerS;
+  return s * kNsPerS + ts.tv_nsec;
 }
 
 timespec FromNs(int64_t ns) {
@@ -173,7 +183,7 @@ void Fs::GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
 }
 
 void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
-                 fuse_file_info*) {
+                 fuse_file_info* fi) {
   using B = fb::SetAttrBits;
   client::Cred cred = CredOf(req);
   // Commit pending writes first: a truncate must cut them, and times set
@@ -219,6 +229,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
   args.size = static_cast<uint64_t>(attr->st_size);
   args.atime_ns = ToNs(attr->st_atim);
   args.mtime_ns = ToNs(attr->st_mtim);
+  if (to_set & FUSE_SET_ATTR_SIZE) args.handle = WritableHandleOf(fi);
   Result<fb::Attr> a = meta_->SetAttr(cred, ino, args);
   if (!a.ok()) return ReplyError(req, "setattr", ino, a.status());
   if (to_set & FUSE_SET_ATTR_SIZE) {
