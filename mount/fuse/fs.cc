@@ -186,6 +186,30 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                  fuse_file_info* fi) {
   using B = fb::SetAttrBits;
   client::Cred cred = CredOf(req);
+  if ((to_set & FUSE_SET_ATTR_MODE) && cred.uid != 0) {
+    // The kernel's own set-id clearing before a write or truncate by a
+    // non-owner (this libfuse gets no FUSE_CAP_HANDLE_KILLPRIV): metad
+    // clears the bits itself with the write's commit or the truncate
+    // (kill_setid), so drop the chmod, which metad would refuse to a
+    // non-owner; a chmod alone is answered with the cleared mode.
+    Result<fb::Attr> cur = meta_->GetAttr(cred, ino);
+    if (cur.ok() && cur->uid() != cred.uid) {
+      uint32_t want = cur->mode() & ~static_cast<uint32_t>(S_ISUID);
+      if (want & S_IXGRP) want &= ~static_cast<uint32_t>(S_ISGID);
+      if (want != cur->mode() && (attr->st_mode & 07777) == (want & 07777)) {
+        to_set &= ~FUSE_SET_ATTR_MODE;
+        if ((to_set & ~FUSE_SET_ATTR_CTIME) == 0) {
+          fb::Attr a(cur->ino(), cur->size(), cur->atime_ns(), cur->mtime_ns(), cur->ctime_ns(),
+                     cur->rdev(), want, cur->nlink(), cur->uid(), cur->gid(), cur->block_size(),
+                     cur->replication(), cur->pad());
+          struct stat st;
+          ToStat(WithLocalWrites(a), &st);
+          fuse_reply_attr(req, &st, options_.attr_timeout_s);
+          return;
+        }
+      }
+    }
+  }
   // Commit pending writes first: a truncate must cut them, and times set
   // with futimens before close must not be overwritten by a later commit.
   auto w = inodes_.Writer(ino);

@@ -127,6 +127,8 @@ class Fs {
   // The metad handle of `fi` when it was opened for writing, else 0
   // (ftruncate is authorised by the descriptor, not the current mode).
   static uint64_t WritableHandleOf(const fuse_file_info* fi);
+  // open(O_TRUNC): cuts the file to 0 through the new handle.
+  Status TruncateAtOpen(const client::Cred& cred, uint64_t ino, OpenFile& of);
   // Common part of open and create.
   Status SetUpHandle(uint64_t ino, const client::Cred& cred,
                      const client::OpenResult& o, fuse_file_info* fi,

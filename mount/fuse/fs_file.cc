@@ -92,7 +92,14 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Result<client::OpenResult> o = meta_->Open(cred, ino, static_cast<uint32_t>(fi->flags));
   if (!o.ok()) return ReplyError(req, "open", ino, o.status());
   Status s = SetUpHandle(ino, cred, *o, fi, false);
+  if (s.ok() && (fi->flags & O_TRUNC) && Handle(fi)->writable) s = TruncateAtOpen(cred, ino, *Handle(fi));
   if (!s.ok()) {
+    if (fi->fh != 0) {
+      OpenFile* of = Handle(fi);
+      inodes_.Close(ino, of->writable);
+      delete of;
+      fi->fh = 0;
+    }
     (void)meta_->Release(cred, ino, o->handle);
     return ReplyError(req, "open", ino, s);
   }
@@ -103,6 +110,24 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     (void)meta_->Release(cred, ino, of->handle);
     delete of;
   }
+}
+
+Status Fs::TruncateAtOpen(const client::Cred& cred, uint64_t ino, OpenFile& of) {
+  // The kernel leaves O_TRUNC to open (FUSE_CAP_ATOMIC_O_TRUNC, on by
+  // default): size 0 with mtime and ctime now, as ext4 does, authorised by
+  // the handle just opened for writing.
+  client::SetAttrArgs args;
+  args.valid = static_cast<uint32_t>(fb::SetAttrBits::Size) |
+               static_cast<uint32_t>(fb::SetAttrBits::MtimeNow) |
+               static_cast<uint32_t>(fb::SetAttrBits::Mtime);
+  args.size = 0;
+  args.handle = of.handle;
+  Result<fb::Attr> a = meta_->SetAttr(cred, ino, args);
+  if (!a.ok()) return a.status();
+  locations_.Invalidate(ino);
+  if (of.writer) of.writer->SetSize(a->size());
+  inodes_.RecordContent(ino, a->mtime_ns(), a->size());
+  return Status::Ok();
 }
 
 void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
