@@ -118,15 +118,22 @@ void Fs::Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   OpenFile* of = Handle(fi);
   uint64_t offset = static_cast<uint64_t>(off);
   // Uncommitted writes of this inode are not readable from blockds yet.
+  // The size they reach is: a read of a hole below it (a block not
+  // written, or not committed yet) gets zeros, not the end of the file,
+  // which the kernel would believe and cut the file's size to.
+  uint64_t known_size = 0;
   if (auto w = inodes_.Writer(ino)) {
     if (w->DirtyIn(offset, size)) {
       Status s = w->Flush(of->cred);
       if (!s.ok()) return ReplyError(req, "read(flush)", ino, s);
     }
+    client::FileWriter::View v = w->view();
+    if (v.dirty()) known_size = v.size;
   }
   thread_local std::vector<uint8_t> buf;
   if (buf.size() < size) buf.resize(size);
-  Result<size_t> n = reader_->Read(of->cred, ino, of->block_size, offset, size, buf.data());
+  Result<size_t> n = reader_->Read(of->cred, ino, of->block_size, offset, size,
+                                   buf.data(), known_size);
   if (!n.ok()) return ReplyError(req, "read", ino, n.status());
   fuse_reply_buf(req, reinterpret_cast<const char*>(buf.data()), *n);
 }
