@@ -185,10 +185,32 @@ void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   fuse_reply_err(req, 0);
 }
 
-void Fs::Fallocate(fuse_req_t req, fuse_ino_t, int, off_t, off_t, fuse_file_info*) {
-  // Space cannot be reserved on blockds ahead of writing, so no mode can be
-  // honoured; glibc's posix_fallocate then falls back to writing zeros.
-  fuse_reply_err(req, EOPNOTSUPP);
+void Fs::Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+                   off_t length, fuse_file_info* fi) {
+  // Blockds allocate a block's space as it is written, so no mode can
+  // reserve space ahead (a later write may still get ENOSPC, as on a
+  // thin-provisioned disk). Mode 0 does what a user sees on ext4: the file
+  // grows to offset + length (the new range reads as zeros);
+  // FALLOC_FL_KEEP_SIZE changes nothing visible. Punching holes and zeroing
+  // ranges are refused: glibc's posix_fallocate never asks for them.
+  if (mode & ~FALLOC_FL_KEEP_SIZE) return (void)fuse_reply_err(req, EOPNOTSUPP);
+  if (offset < 0 || length <= 0) return (void)fuse_reply_err(req, EINVAL);
+  OpenFile* of = Handle(fi);
+  if (!of->writer) return (void)fuse_reply_err(req, EBADF);
+  const uint64_t end = static_cast<uint64_t>(offset) + static_cast<uint64_t>(length);
+  if ((mode & FALLOC_FL_KEEP_SIZE) || end <= of->writer->size())
+    return (void)fuse_reply_err(req, 0);
+  Status s = of->writer->Flush(of->cred);
+  if (!s.ok()) return ReplyError(req, "fallocate(flush)", ino, s);
+  client::SetAttrArgs args;
+  args.valid = static_cast<uint32_t>(fb::SetAttrBits::Size);
+  args.size = end;
+  Result<fb::Attr> a = meta_->SetAttr(of->cred, ino, args);
+  if (!a.ok()) return ReplyError(req, "fallocate", ino, a.status());
+  locations_.Invalidate(ino);
+  of->writer->SetSize(a->size());
+  inodes_.RecordContent(ino, a->mtime_ns(), a->size());
+  fuse_reply_err(req, 0);
 }
 
 }  // namespace opendfs::mountfs

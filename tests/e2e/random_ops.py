@@ -4,8 +4,8 @@
   random_ops.py --seed N --ops K --mount A [--mount2 B] --shadow DIR --block-size BYTES
 
 Runs K random operations on a few files through mount A — write, pwrite past
-the end, truncate up and down, mmap read and write, read, fsync, close and
-reopen — and the same operations on shadow copies in DIR (a local disk).
+the end, truncate up and down, posix_fallocate, mmap read and write, read,
+fsync, close and reopen — and the same operations on shadow copies in DIR (a local disk).
 Every read (pread, mmap, and a fresh open through mount B after an fsync) and
 every size is compared with the shadow. On the first mismatch it prints the
 seed, the operation and the log of the operations before it, and exits 1.
@@ -145,6 +145,13 @@ def run(args):
                 m.flush()
         os.pwrite(p.sfd, data, off)
 
+    def op_fallocate(p):
+        off = rng.randrange(0, max_size)
+        n = max(1, min(rng.choice([1, 5000, bs]), max_size - off))
+        log.append(f"posix_fallocate {p.name} off={off} len={n} size={p.size()}")
+        os.posix_fallocate(p.mfd, off, n)
+        os.posix_fallocate(p.sfd, off, n)
+
     def op_fsync(p):
         log.append(f"fsync {p.name}")
         os.fsync(p.mfd)
@@ -167,7 +174,7 @@ def run(args):
             expect_equal(log[-1], f.read(), os.pread(p.sfd, size, 0))
 
     ops = [(op_write, 25), (op_write_past_end, 10), (op_truncate, 8), (op_read, 25),
-           (op_stat, 6), (op_mmap_read, 5), (op_mmap_write, 5), (op_fsync, 5),
+           (op_stat, 6), (op_mmap_read, 5), (op_mmap_write, 5), (op_fsync, 5), (op_fallocate, 2),
            (op_reopen, 5), (op_other_mount, 3)]
     funcs = [f for f, _ in ops]
     weights = [w for _, w in ops]
