@@ -45,6 +45,10 @@ void Fs::Init(fuse_conn_info* conn) {
   // Writes go through the FileWriter synchronously: no kernel write-back
   // cache, which would defer writes past close and break close-to-open.
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  // Locks are cluster-wide (fs_locks.cc): the kernel must ask us, not keep
+  // them to itself.
+  if (conn->capable & FUSE_CAP_POSIX_LOCKS) conn->want |= FUSE_CAP_POSIX_LOCKS;
+  if (conn->capable & FUSE_CAP_FLOCK_LOCKS) conn->want |= FUSE_CAP_FLOCK_LOCKS;
   log_.Info("mount: fuse init proto={}.{} max_write={} max_readahead={}",
             conn->proto_major, conn->proto_minor, conn->max_write,
             conn->max_readahead);
