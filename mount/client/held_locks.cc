@@ -82,6 +82,21 @@ void HeldLocks::Clear() {
   held_.clear();
 }
 
+void HeldLocks::NoteHandleOwner(uint64_t fh, uint64_t owner) {
+  std::lock_guard l(mu_);
+  auto& v = handle_owners_[fh];
+  if (std::find(v.begin(), v.end(), owner) == v.end()) v.push_back(owner);
+}
+
+std::vector<uint64_t> HeldLocks::TakeHandleOwners(uint64_t fh) {
+  std::lock_guard l(mu_);
+  auto it = handle_owners_.find(fh);
+  if (it == handle_owners_.end()) return {};
+  std::vector<uint64_t> out = std::move(it->second);
+  handle_owners_.erase(it);
+  return out;
+}
+
 size_t HeldLocks::size() const {
   std::lock_guard l(mu_);
   size_t n = 0;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -43,11 +44,17 @@ class HeldLocks {
   bool Holds(uint64_t ino, uint64_t owner, uint8_t kind) const;
   std::vector<Entry> Snapshot() const;
   void Clear();
+  // Owners that took POSIX locks through open handle `fh`: the kernel does
+  // not send the unlock of an OFD lock at the last close (only RELEASE of
+  // the handle), so release drops the locks of every owner noted here.
+  void NoteHandleOwner(uint64_t fh, uint64_t owner);
+  std::vector<uint64_t> TakeHandleOwners(uint64_t fh);
   size_t size() const;
 
  private:
   mutable std::mutex mu_;
   std::map<Key, std::vector<LockArgs>> held_;  // GUARDED_BY(mu_), by start
+  std::map<uint64_t, std::vector<uint64_t>> handle_owners_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace opendfs::client

@@ -140,6 +140,8 @@ class Fs {
   // SetLock, retried while `wait` and held (F_SETLKW); records the grant.
   Status SetLockWaiting(fuse_req_t req, uint64_t ino, uint64_t owner,
                         const client::LockArgs& lock, bool wait);
+  // release: drops the POSIX (OFD) locks of owners that used handle `fh`.
+  void ReleaseHandleLocks(const client::Cred& cred, uint64_t ino, uint64_t fh);
   // flush/fsync: commits this handle's writes and replies.
   void FlushData(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   // close(2): drops `owner`'s locks of that kind on `ino`, if it holds any.

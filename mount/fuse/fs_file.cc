@@ -169,6 +169,7 @@ void Fs::Fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) {
 void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   std::unique_ptr<OpenFile> of(Handle(fi));
   if (fi->flock_release) ReleaseOwnerLocks(of->cred, ino, fi->lock_owner, true);
+  ReleaseHandleLocks(of->cred, ino, fi->fh);
   if (of->writer) {
     Status s = of->writer->Flush(of->cred);
     if (!s.ok()) {

@@ -85,6 +85,7 @@ void Fs::GetLk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock*
 
 void Fs::SetLk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock,
                int sleep) {
+  held_locks_.NoteHandleOwner(fi->fh, fi->lock_owner);
   Status s = SetLockWaiting(req, ino, fi->lock_owner, FromFlock(lock), sleep != 0);
   if (s.ok()) {
     fuse_reply_err(req, 0);
@@ -130,6 +131,10 @@ void Fs::ReleaseOwnerLocks(const client::Cred& cred, uint64_t ino, uint64_t owne
     log_.Warn("mount: dropping locks ino={} owner={:x} failed: {} (they go with the session)", ino,
               owner, s.ToString());
   held_locks_.Forget(ino, owner, kind);
+}
+
+void Fs::ReleaseHandleLocks(const client::Cred& cred, uint64_t ino, uint64_t fh) {
+  for (uint64_t owner : held_locks_.TakeHandleOwners(fh)) ReleaseOwnerLocks(cred, ino, owner, false);
 }
 
 void Fs::ReassertLocks(bool lapsed) {
