@@ -151,6 +151,12 @@ void Fs::Write(fuse_req_t req, fuse_ino_t ino, const char* data, size_t size,
 }
 
 void Fs::Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  // close(2) drops the closing process's POSIX locks on the file.
+  ReleaseOwnerLocks(Handle(fi)->cred, ino, fi->lock_owner, false);
+  FlushData(req, ino, fi);
+}
+
+void Fs::FlushData(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   OpenFile* of = Handle(fi);
   if (of->writer) {
     Status s = of->writer->Flush(of->cred);
@@ -162,12 +168,15 @@ void Fs::Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void Fs::Fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) {
-  // Every commit is synced on all live replicas, so fsync = flush.
-  Flush(req, ino, fi);
+  // Every commit is synced on all live replicas, so fsync = flush (of data:
+  // fsync keeps the process's locks, close drops them).
+  FlushData(req, ino, fi);
 }
 
 void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   std::unique_ptr<OpenFile> of(Handle(fi));
+  if (fi->flock_release) ReleaseOwnerLocks(of->cred, ino, fi->lock_owner, true);
+  ReleaseHandleLocks(of->cred, ino, fi->fh);
   if (of->writer) {
     Status s = of->writer->Flush(of->cred);
     if (!s.ok()) {
