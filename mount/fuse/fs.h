@@ -138,6 +138,9 @@ class Fs {
                      bool created);
 
   // SetLock, retried while `wait` and held (F_SETLKW); records the grant.
+  // Answers setlk / flock: refusals (held, deadlock) and interruptions are
+  // answers, not failures, and get no log line.
+  void ReplyLock(fuse_req_t req, const char* op, uint64_t ino, const Status& s);
   Status SetLockWaiting(fuse_req_t req, uint64_t ino, uint64_t owner,
                         const client::LockArgs& lock, bool wait);
   // release: drops the POSIX (OFD) locks of owners that used handle `fh`.

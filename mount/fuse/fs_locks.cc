@@ -83,23 +83,23 @@ void Fs::GetLk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock*
   fuse_reply_lock(req, &out);
 }
 
+void Fs::ReplyLock(fuse_req_t req, const char* op, uint64_t ino, const Status& s) {
+  if (s.ok()) {
+    fuse_reply_err(req, 0);
+  } else if (s.code() == StatusCode::Io && s.message() == "interrupted") {
+    fuse_reply_err(req, EINTR);
+  } else if (s.code() == StatusCode::LockHeld || s.code() == StatusCode::Deadlock) {
+    fuse_reply_err(req, ToErrno(s));  // EAGAIN (= EWOULDBLOCK) / EDEADLK
+  } else {
+    ReplyError(req, op, ino, s);
+  }
+}
+
 void Fs::SetLk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock,
                int sleep) {
   held_locks_.NoteHandleOwner(fi->fh, fi->lock_owner);
   Status s = SetLockWaiting(req, ino, fi->lock_owner, FromFlock(lock), sleep != 0);
-  if (s.ok()) {
-    fuse_reply_err(req, 0);
-    return;
-  }
-  if (s.code() == StatusCode::Io && s.message() == "interrupted") {
-    fuse_reply_err(req, EINTR);
-    return;
-  }
-  if (s.code() == StatusCode::LockHeld || s.code() == StatusCode::Deadlock) {
-    fuse_reply_err(req, ToErrno(s));  // answers, not failures: no log line
-    return;
-  }
-  ReplyError(req, "setlk", ino, s);
+  ReplyLock(req, "setlk", ino, s);
 }
 
 void Fs::Flock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, int op) {
@@ -108,19 +108,7 @@ void Fs::Flock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, int op) {
   int base = op & ~LOCK_NB;
   a.type = base == LOCK_SH ? 0 : base == LOCK_EX ? 1 : 2;
   Status s = SetLockWaiting(req, ino, fi->lock_owner, a, (op & LOCK_NB) == 0 && a.type != 2);
-  if (s.ok()) {
-    fuse_reply_err(req, 0);
-    return;
-  }
-  if (s.code() == StatusCode::Io && s.message() == "interrupted") {
-    fuse_reply_err(req, EINTR);
-    return;
-  }
-  if (s.code() == StatusCode::LockHeld) {
-    fuse_reply_err(req, EWOULDBLOCK);
-    return;
-  }
-  ReplyError(req, "flock", ino, s);
+  ReplyLock(req, "flock", ino, s);
 }
 
 void Fs::ReleaseOwnerLocks(const client::Cred& cred, uint64_t ino, uint64_t owner, bool flock) {

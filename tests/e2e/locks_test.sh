@@ -5,10 +5,7 @@
 # A short session lease: the grace period after the leader starts (half a
 # lease) and lock loss of a dead mount stay quick.
 e2e_up --metads 1 --set session_timeout=4
-MNT2="$E2E_ROOT/mnt2"
-mkdir -p "$MNT2"
-EXTRA_MOUNTS+=("$MNT2")
-check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2"
+e2e_mount2
 echo data > "$MNT/f"
 sleep 3  # past the new leader's grace period
 

@@ -11,10 +11,7 @@
 BS=262144
 e2e_up --set blk_sz=256KB
 
-MNT2="$E2E_ROOT/mnt2"
-mkdir -p "$MNT2"
-EXTRA_MOUNTS+=("$MNT2")
-check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" -o blk_sz=256KB
+e2e_mount2 -o blk_sz=256KB
 
 ops=${ODFS_RANDOM_OPS_OPS:-2000}
 if [ -n "${ODFS_RANDOM_OPS_SEED:-}" ]; then

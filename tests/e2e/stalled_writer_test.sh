@@ -6,10 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 e2e_up --set blk_sz=1MB
 
-MNT2="$E2E_ROOT/mnt2"
-mkdir -p "$MNT2"
-EXTRA_MOUNTS+=("$MNT2")
-check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" -o blk_sz=1MB
+e2e_mount2 -o blk_sz=1MB
 
 head -c 300000 /dev/zero > "$MNT/f"
 echo other > "$MNT/other"
