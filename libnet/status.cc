@@ -75,6 +75,8 @@ int ToErrno(StatusCode code) {
     case C::NotLeader: return EAGAIN;
     case C::LockHeld: return EAGAIN;
     case C::SessionExpired: return EIO;
+    case C::Deadlock: return EDEADLK;
+    case C::NoLocks: return ENOLCK;
     case C::NoBlockd: return ENOSPC;
     case C::StaleVersion: return EIO;
     case C::Corrupt: return EIO;

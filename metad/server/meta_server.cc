@@ -12,7 +12,11 @@ MetaServer::MetaServer(const MetadSettings& settings, Logger& log)
     : settings_(settings),
       log_(log),
       sessions_(settings.session_timeout_s * 1000),
-      start_ns_(0) {}
+      start_ns_(0) {
+  // A random base in the high bits: a new leader never hands out an id that
+  // a mount still uses from the previous one (locks belong to sessions).
+  sessions_.SeedIds((std::random_device()() | (uint64_t{std::random_device()()} << 32)) << 16 | 1);
+}
 
 MetaServer::~MetaServer() { Stop(); }
 
@@ -122,6 +126,7 @@ Status MetaServer::Start() {
   RegisterClientHandlers();
   RegisterBlockHandlers();
   RegisterAdminHandlers();
+  RegisterLockHandlers();
 
   ServerOptions dn = cli;
   dn.bind = settings_.bind_for_dn;
@@ -316,6 +321,7 @@ void MetaServer::TickLoop() {
       }
     }
     for (InodeId inode : sessions_.Expire(now)) PurgeIfOrphan(inode);
+    ExpireLocks(now);
     SettleOrphanedWrites(now);
     lock.lock();
   }

@@ -40,6 +40,7 @@
 #include "libnet/status.h"
 #include "meta_generated.h"
 #include "metad/namespace/namespace.h"
+#include "metad/locks/lock_table.h"
 #include "metad/namespace/records.h"
 #include "metad/registry/blockd_manager.h"
 #include "metad/registry/random_source.h"
@@ -166,6 +167,12 @@ class MetaServer : public BlockCatalog {
   void RegisterBlockHandlers();
   void RegisterBlockdHandlers();  // blockd_handlers.cc
   void RegisterAdminHandlers();   // admin_handlers.cc
+  void RegisterLockHandlers();    // lock_handlers.cc
+  // Leader, each tick: frees the locks of sessions that expired.
+  void ExpireLocks(int64_t now_ms);
+  // True during the grace period after this metad became the serving
+  // leader: only re-asserted locks are granted (lock_handlers.cc).
+  bool InLockGrace(int64_t now_ms) const;
   // The live (or draining) blockd serving `address`, or kNoBlockd; reg_mu_ held.
   BlockdId BlockdAt(std::string_view address) const;
   // Makes the registry's decommissioning match the logged state (new
@@ -204,6 +211,10 @@ class MetaServer : public BlockCatalog {
   uint64_t decom_epoch_ = UINT64_MAX;  // GUARDED_BY(reg_mu_)
 
   Sessions sessions_;
+  // Cluster-wide flock/fcntl locks (leader memory, re-asserted after a
+  // leader change); locks_mu_ is a leaf lock, taken after Sessions' own.
+  mutable std::mutex locks_mu_;
+  locks::LockTable lock_table_;  // GUARDED_BY(locks_mu_)
   // When this metad last became the serving leader (monotonic ms).
   std::atomic<int64_t> serving_since_ms_{0};
   std::set<BlockId> settling_;                             // GUARDED_BY(reg_mu_)

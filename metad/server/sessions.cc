@@ -119,6 +119,17 @@ std::vector<uint64_t> Sessions::Expire(int64_t now_ms) {
   return closed;
 }
 
+bool Sessions::Alive(uint64_t session, int64_t now_ms) const {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(session);
+  return it != sessions_.end() && it->second.expires_ms > now_ms;
+}
+
+void Sessions::SeedIds(uint64_t first) {
+  std::lock_guard lock(mu_);
+  if (first != 0) next_session_ = first;
+}
+
 size_t Sessions::session_count() const {
   std::lock_guard lock(mu_);
   return sessions_.size();

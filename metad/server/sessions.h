@@ -70,6 +70,11 @@ class Sessions {
   std::vector<uint64_t> Expire(int64_t now_ms);
 
   size_t session_count() const;
+  // True while `session` is open and its lease has not run out.
+  bool Alive(uint64_t session, int64_t now_ms) const;
+  // Session ids start here (a random base per metad, so that ids handed out
+  // by a previous leader are not reused by the next: locks are per session).
+  void SeedIds(uint64_t first);
   int64_t lease_ms() const { return lease_ms_; }
 
  private:

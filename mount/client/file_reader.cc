@@ -16,6 +16,7 @@ Result<LocationCache::Lookup> FileReader::Locate(const Cred& c, uint64_t ino,
   cache_.Put(ino, index, kBlocksPerFetch, page.attr.size(), page.blocks,
              std::move(page.inline_data));
   l = cache_.Get(ino, index);
+  l.fresh = true;
   if (!l.known) {
     // The reply did not cover `index` (metad returned a full page ending
     // before it): treat as unknown once more rather than loop.
@@ -67,14 +68,25 @@ Status FileReader::ReadPart(const Cred& c, uint64_t ino, uint64_t index,
 }
 
 Result<size_t> FileReader::Read(const Cred& c, uint64_t ino, uint64_t block_size,
-                                uint64_t offset, size_t size, uint8_t* out) {
+                                uint64_t offset, size_t size, uint8_t* out,
+                                uint64_t known_size) {
   if (block_size == 0) {
     return Status(StatusCode::Invalid, fmt::format("inode {} has no block size", ino));
   }
+  if (size == 0) return size_t{0};
   ODFS_ASSIGN_OR_RETURN(LocationCache::Lookup first,
                         Locate(c, ino, offset / block_size));
-  uint64_t file_size = first.file_size;
-  if (offset >= file_size || size == 0) return size_t{0};
+  uint64_t file_size = std::max(first.file_size, known_size);
+  if (offset + size > file_size && !first.fresh) {
+    // The kernel only asks past the size it knows; when that is past the
+    // size cached here, the cache is the one behind (another mount grew the
+    // file): ask metad again before answering a short read, which the
+    // kernel would take as the new end of file.
+    cache_.Invalidate(ino);
+    ODFS_ASSIGN_OR_RETURN(first, Locate(c, ino, offset / block_size));
+    file_size = std::max(first.file_size, known_size);
+  }
+  if (offset >= file_size) return size_t{0};
   size = static_cast<size_t>(std::min<uint64_t>(size, file_size - offset));
   for (const BlockPart& part : SplitRange(offset, size, block_size)) {
     ODFS_RETURN_IF_ERROR(ReadPart(c, ino, part.index, part.block_offset,

@@ -35,9 +35,13 @@ class FileReader {
       : meta_(meta), blocks_(blocks), cache_(cache), log_(log) {}
 
   // Reads up to `size` bytes at `offset` of inode `ino` (whose block size is
-  // `block_size`) into out; returns the byte count, short only at end of file.
+  // `block_size`) into out; returns the byte count, short only at end of
+  // file. `known_size`: the size this process knows of beyond metad's (a
+  // writer's uncommitted growth): bytes below it that no committed block
+  // holds are holes and read as zeros, never as the end of the file.
   Result<size_t> Read(const Cred& c, uint64_t ino, uint64_t block_size,
-                      uint64_t offset, size_t size, uint8_t* out);
+                      uint64_t offset, size_t size, uint8_t* out,
+                      uint64_t known_size = 0);
 
  private:
   // The cached (or freshly fetched) location of block `index`.

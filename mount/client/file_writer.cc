@@ -51,6 +51,7 @@ FileWriter::FileWriter(MetaClient& meta, BlockClient& blocks, LocationCache* cac
   ODFS_CHECK(block_size > 0);
   ODFS_CHECK(options.max_inflight_pieces > 0);
   ODFS_CHECK(options.max_open_blocks > 0);
+  Publish();
 }
 
 FileWriter::~FileWriter() {
@@ -62,43 +63,63 @@ FileWriter::~FileWriter() {
   Reset();
 }
 
-uint64_t FileWriter::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return size_;
+class FileWriter::PublishOnReturn {
+ public:
+  explicit PublishOnReturn(FileWriter& w) : w_(w) {}
+  ~PublishOnReturn() { w_.Publish(); }
+  PublishOnReturn(const PublishOnReturn&) = delete;
+  PublishOnReturn& operator=(const PublishOnReturn&) = delete;
+
+ private:
+  FileWriter& w_;
+};
+
+void FileWriter::Publish() {
+  View v;
+  v.size = size_;
+  v.mtime_ns = mtime_ns_;
+  v.committed = committed_;
+  v.inline_dirty = !dirty_.empty();
+  v.inline_max = inline_max_;
+  if (!buffer_.empty() && index_) {
+    v.buffered = std::make_pair(*index_ * block_size_ + buffer_.start(),
+                                *index_ * block_size_ + buffer_.end());
+  }
+  v.open_blocks.reserve(sessions_.size());
+  for (const auto& [index, s] : sessions_) v.open_blocks.push_back(index);
+  std::lock_guard<std::mutex> lock(view_mu_);
+  view_ = std::move(v);
 }
+
+FileWriter::View FileWriter::view() const {
+  std::lock_guard<std::mutex> lock(view_mu_);
+  return view_;
+}
+
+uint64_t FileWriter::size() const { return view().size; }
 
 void FileWriter::SetSize(uint64_t size) {
   std::lock_guard<std::mutex> lock(mu_);
+  PublishOnReturn publish(*this);
   size_ = size;
 }
 
 bool FileWriter::DirtyIn(uint64_t offset, uint64_t length) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  const View v = view();
   const uint64_t end = offset + length;
   auto overlaps = [&](uint64_t lo, uint64_t hi) { return offset < hi && lo < end; };
-  if (!dirty_.empty() && overlaps(0, inline_max_)) return true;
-  if (!buffer_.empty() && index_ &&
-      overlaps(*index_ * block_size_ + buffer_.start(), *index_ * block_size_ + buffer_.end()))
-    return true;
-  for (const auto& [index, s] : sessions_)
+  if (v.inline_dirty && overlaps(0, v.inline_max)) return true;
+  if (v.buffered && overlaps(v.buffered->first, v.buffered->second)) return true;
+  for (uint64_t index : v.open_blocks)
     if (overlaps(index * block_size_, (index + 1) * block_size_)) return true;
   return false;
 }
 
-bool FileWriter::HasDirty() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return !dirty_.empty() || !buffer_.empty() || !sessions_.empty();
-}
+bool FileWriter::HasDirty() const { return view().dirty(); }
 
-int64_t FileWriter::mtime_ns() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return mtime_ns_;
-}
+int64_t FileWriter::mtime_ns() const { return view().mtime_ns; }
 
-std::optional<fb::Attr> FileWriter::committed_attr() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return committed_;
-}
+std::optional<fb::Attr> FileWriter::committed_attr() const { return view().committed; }
 
 Status FileWriter::Fail(Status s) {
   if (error_.ok()) {
@@ -122,6 +143,7 @@ void FileWriter::Reset() {
 Status FileWriter::Write(const Cred& c, uint64_t handle, uint64_t offset,
                          const void* data, size_t length) {
   std::lock_guard<std::mutex> lock(mu_);
+  PublishOnReturn publish(*this);
   if (!error_.ok()) return error_;
   handle_ = handle;
   const auto* bytes = static_cast<const uint8_t*>(data);
@@ -453,6 +475,7 @@ Status FileWriter::FinishAll(const Cred& c) {
 Result<bool> FileWriter::FlushSettingTimes(const Cred& c, ExplicitTimes times) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    PublishOnReturn publish(*this);
     if (error_.ok() && !dirty_.empty()) {
       bool times_set = false;
       Status s = CommitInline(c, &times, &times_set);
@@ -470,6 +493,7 @@ Result<bool> FileWriter::FlushSettingTimes(const Cred& c, ExplicitTimes times) {
 
 Status FileWriter::Flush(const Cred& c) {
   std::lock_guard<std::mutex> lock(mu_);
+  PublishOnReturn publish(*this);
   if (!error_.ok()) {
     Status s = error_;
     error_ = Status();

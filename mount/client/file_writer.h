@@ -41,9 +41,16 @@
 // application sees the error at write, fsync or close — as with NFS).
 //
 // Memory: at most piece_bytes buffered plus max_inflight_bytes in flight (a
-// single piece may exceed it), plus inline_max staged. Threads: every method is thread-safe (one
-// mutex serialises the inode's writes); it blocks while pieces are sent. The
-// clients, the cache and the Logger must outlive the FileWriter.
+// single piece may exceed it), plus inline_max staged.
+//
+// Threads: every method is thread-safe. Write, Flush, FlushSettingTimes and
+// SetSize serialise on mu_, which is held across block and metad RPCs (and
+// the waits for a block lock). The getters (view(), size(), DirtyIn(), ...)
+// never take mu_: they read a snapshot (View) that the mutating methods
+// publish under view_mu_ when they return, so a stat or lookup never waits
+// behind this file's data RPCs (issue 12 §5). Lock order: mu_, then
+// view_mu_; view_mu_ is never held across anything but a copy. The clients,
+// the cache and the Logger must outlive the FileWriter.
 #pragma once
 
 #include <chrono>
@@ -99,6 +106,23 @@ class FileWriter {
   // caller may not set times — then the staged writes are committed plainly
   // and the caller sets the times itself.
   Result<bool> FlushSettingTimes(const Cred& c, ExplicitTimes times);
+
+  // What readers of the inode may know without waiting for the writer: as
+  // of the last return of a mutating method (a write still in progress is
+  // not in it yet; a flush in progress still counts as dirty).
+  struct View {
+    uint64_t size = 0;     // committed size, extended by uncommitted writes
+    int64_t mtime_ns = 0;  // of the last write, 0 before any
+    std::optional<fb::Attr> committed;  // metad's reply to the last commit
+    bool inline_dirty = false;          // staged small-file writes...
+    uint32_t inline_max = 0;            // ...all below this offset
+    // Buffered, not yet sent: [start, end) in file offsets.
+    std::optional<std::pair<uint64_t, uint64_t>> buffered;
+    std::vector<uint64_t> open_blocks;  // block indexes with a session
+
+    bool dirty() const { return inline_dirty || buffered || !open_blocks.empty(); }
+  };
+  View view() const;
 
   // The file size as this writer sees it (committed size, extended by
   // uncommitted writes).
@@ -164,6 +188,10 @@ class FileWriter {
                       bool* times_set = nullptr);
   Status MoveToBlocks(const Cred& c);
   void DropStaged();
+  // Copies the state readers may see into view_ (needs mu_).
+  void Publish();
+  // Publishes when a mutating method returns, whichever way it returns.
+  class PublishOnReturn;
 
   MetaClient& meta_;
   BlockClient& blocks_;
@@ -189,6 +217,9 @@ class FileWriter {
   uint32_t inline_max_ = 0;              // GUARDED_BY(mu_): 0 = blocks
   std::string staged_;                   // GUARDED_BY(mu_): bytes at their offsets
   std::map<uint32_t, uint32_t> dirty_;   // GUARDED_BY(mu_): staged [start, end)
+
+  mutable std::mutex view_mu_;
+  View view_;  // GUARDED_BY(view_mu_)
 };
 
 }  // namespace opendfs::client

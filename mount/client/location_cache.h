@@ -38,6 +38,7 @@ class LocationCache {
     bool known = false;             // false: ask metad
     std::optional<BlockLoc> block;  // empty with known = hole
     uint64_t file_size = 0;         // size from the reply that filled it
+    bool fresh = false;             // filled by a GetBlocks just now
     // Index 0 of a small file whose data is inline: its bytes (past them,
     // up to the size, zeros). Wins over `block` (a block 0 being written).
     std::shared_ptr<const std::string> inline_data;

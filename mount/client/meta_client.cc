@@ -19,6 +19,10 @@ bool NeverDelivered(StatusCode c) {
          c == StatusCode::Busy;
 }
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
+}
+
 bool MaybeDelivered(StatusCode c) {
   return c == StatusCode::TimedOut || c == StatusCode::ConnReset;
 }
@@ -174,6 +178,7 @@ Status MetaClient::Hello() {
   const auto* h = r->As<fb::HelloReply>();
   session_ = h->session();
   lease_ms_ = h->lease_ms();
+  last_renewal_ms_ = NowMs();
   log_.Info("meta-client: session={} lease_ms={} leader={} cluster_id={}",
             h->session(), h->lease_ms(), leader(),
             h->cluster_id() ? h->cluster_id()->str() : "");
@@ -181,11 +186,20 @@ Status MetaClient::Hello() {
 }
 
 Status MetaClient::RenewSession(uint64_t expired) {
-  std::lock_guard<std::mutex> lock(hello_mu_);
-  if (session_.load() != expired) return Status::Ok();  // another thread did it
-  log_.Warn("meta-client: session {} expired; files opened under it lose "
-            "their handles; opening a new session", expired);
-  return Hello();
+  bool lapsed = false;
+  std::function<void(bool)> hook;
+  {
+    std::lock_guard<std::mutex> lock(hello_mu_);
+    if (session_.load() != expired) return Status::Ok();  // another thread did it
+    log_.Warn("meta-client: session {} expired; files opened under it lose "
+              "their handles; opening a new session", expired);
+    lapsed = NowMs() - last_renewal_ms_.load() > static_cast<int64_t>(lease_ms_.load());
+    ODFS_RETURN_IF_ERROR(Hello());
+    hook = renewed_hook_;
+  }
+  // Outside hello_mu_: the hook calls metad (and may renew again).
+  if (hook) hook(lapsed);
+  return Status::Ok();
 }
 
 Status MetaClient::StartSession() {
@@ -222,6 +236,7 @@ void MetaClient::KeepAliveLoop() {
           return fb::CreateKeepAliveRequest(b, session).Union();
         });
     if (r.ok()) {
+      last_renewal_ms_ = NowMs();
       if (r->As<fb::KeepAliveReply>()->lease_ms() > 0)
         lease_ms_ = r->As<fb::KeepAliveReply>()->lease_ms();
       continue;
@@ -708,6 +723,61 @@ Status MetaClient::ReportBadReplica(const Cred& c, uint64_t block_id,
                      auto why = b.CreateString(reason);
                      return fb::CreateReportBadReplicaRequest(b, caller, block_id,
                                                               version, rep, why)
+                         .Union();
+                   });
+}
+
+
+// ---- cluster-wide locks ---------------------------------------------------
+
+namespace {
+
+fbs::Offset<fb::LockSpec> MakeLockSpec(fbs::FlatBufferBuilder& b, const LockArgs& l) {
+  return fb::CreateLockSpec(b, static_cast<fb::LockKindWire>(l.kind),
+                            static_cast<fb::LockTypeWire>(l.type), l.start, l.end, l.pid);
+}
+
+}  // namespace
+
+Status MetaClient::SetLock(const Cred& c, uint64_t ino, uint64_t owner, const LockArgs& lock,
+                           bool wait, bool reclaim) {
+  // Setting the same lock twice leaves the same state: safe to resend.
+  return EmptyCall(fb::MetaMethod::SetLock, Retry::kIdempotent, [&](fbs::FlatBufferBuilder& b) {
+    auto caller = MakeCaller(b, c);
+    auto spec = MakeLockSpec(b, lock);
+    return fb::CreateSetLockRequest(b, caller, ino, owner, spec, wait, reclaim).Union();
+  });
+}
+
+Result<std::optional<HeldLock>> MetaClient::GetLock(const Cred& c, uint64_t ino, uint64_t owner,
+                                                    const LockArgs& lock) {
+  ODFS_ASSIGN_OR_RETURN(
+      Reply r, Invoke<fb::GetLockReply>(
+                   fb::MetaMethod::GetLock, Retry::kIdempotent, [&](fbs::FlatBufferBuilder& b) {
+                     auto caller = MakeCaller(b, c);
+                     auto spec = MakeLockSpec(b, lock);
+                     return fb::CreateGetLockRequest(b, caller, ino, owner, spec).Union();
+                   }));
+  const auto* g = r.As<fb::GetLockReply>();
+  if (!g->found()) return std::optional<HeldLock>();
+  if (g->lock() == nullptr) return Missing("lock");
+  HeldLock h;
+  h.lock.kind = static_cast<uint8_t>(g->lock()->kind());
+  h.lock.type = static_cast<uint8_t>(g->lock()->type());
+  h.lock.start = g->lock()->start();
+  h.lock.end = g->lock()->end();
+  h.lock.pid = g->lock()->pid();
+  h.session = g->holder_session();
+  return std::optional<HeldLock>(h);
+}
+
+Status MetaClient::ReleaseLocks(const Cred& c, uint64_t ino, uint64_t owner, bool flock) {
+  return EmptyCall(fb::MetaMethod::ReleaseLocks, Retry::kIdempotent,
+                   [&](fbs::FlatBufferBuilder& b) {
+                     auto caller = MakeCaller(b, c);
+                     return fb::CreateReleaseLocksRequest(
+                                b, caller, ino, owner,
+                                flock ? fb::LockKindWire::Flock : fb::LockKindWire::Posix)
                          .Union();
                    });
 }

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -129,6 +130,26 @@ class MetaClient {
   Status ReportBadReplica(const Cred& c, uint64_t block_id, uint64_t version,
                           std::string_view replica, std::string_view reason);
 
+  // ---- cluster-wide locks (schema/meta.fbs SetLock..ReleaseLocks) ----
+  // Takes, converts or drops a lock for kernel lock owner `owner` under this
+  // session: LockHeld when another owner holds a conflicting one, Deadlock
+  // for a waiter (`wait`) whose holder waits for it. `reclaim` re-asserts a
+  // lock held under a previous leader (NoLocks once its grace is over).
+  Status SetLock(const Cred& c, uint64_t ino, uint64_t owner, const LockArgs& lock,
+                 bool wait, bool reclaim);
+  // F_GETLK: the conflicting lock, or nullopt.
+  Result<std::optional<HeldLock>> GetLock(const Cred& c, uint64_t ino, uint64_t owner,
+                                          const LockArgs& lock);
+  // close(2): drops every lock of `owner` on `ino` of that kind.
+  Status ReleaseLocks(const Cred& c, uint64_t ino, uint64_t owner, bool flock);
+  // Called (on the thread that renewed it) after a new session replaced an
+  // old one, so the owner of locks can re-assert them; `lapsed` = the old
+  // session went without a KeepAlive for a lease (its locks are gone).
+  void SetSessionRenewedHook(std::function<void(bool lapsed)> hook) {
+    std::lock_guard<std::mutex> lock(hello_mu_);
+    renewed_hook_ = std::move(hook);
+  }
+
  private:
   enum class Retry {
     kIdempotent,   // safe to resend after a timeout
@@ -175,6 +196,10 @@ class MetaClient {
   std::condition_variable ka_cv_;
   bool ka_stop_ = false;  // GUARDED_BY(ka_mu_)
   std::thread ka_thread_;
+
+  std::function<void(bool)> renewed_hook_;  // GUARDED_BY(hello_mu_)
+  // Monotonic ms of the last KeepAlive (or Hello) the leader accepted.
+  std::atomic<int64_t> last_renewal_ms_{0};
 };
 
 }  // namespace opendfs::client

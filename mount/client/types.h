@@ -176,4 +176,21 @@ struct FsckFileInfo {
 
 inline constexpr uint64_t kRootIno = 1;
 
+// A lock as the metad table sees it (schema/meta.fbs LockSpec): kind 0 =
+// POSIX (fcntl/OFD), 1 = flock; type 0 = read, 1 = write, 2 = unlock; end
+// inclusive, INT64_MAX = to end of file.
+struct LockArgs {
+  uint8_t kind = 0;
+  uint8_t type = 0;
+  uint64_t start = 0;
+  uint64_t end = INT64_MAX;
+  uint32_t pid = 0;
+};
+
+// GetLock's answer: the conflicting lock and the session holding it.
+struct HeldLock {
+  LockArgs lock;
+  uint64_t session = 0;
+};
+
 }  // namespace opendfs::client

@@ -72,6 +72,7 @@ void Fs::Attach(Services services) {
   meta_ = services_.meta.get();
   blocks_ = services_.blocks.get();
   reader_ = std::make_unique<client::FileReader>(*meta_, *blocks_, locations_, log_);
+  meta_->SetSessionRenewedHook([this](bool lapsed) { ReassertLocks(lapsed); });
 }
 
 void Fs::Shutdown() {

@@ -31,6 +31,7 @@
 #include "libnet/log.h"
 #include "mount/client/block_client.h"
 #include "mount/client/file_reader.h"
+#include "mount/client/held_locks.h"
 #include "mount/client/location_cache.h"
 #include "mount/client/meta_client.h"
 #include "mount/fuse/inode_table.h"
@@ -100,6 +101,13 @@ class Fs {
   void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size);
   void RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name);
   void Access(fuse_req_t req, fuse_ino_t ino, int mask);
+  // Cluster-wide locks (fs_locks.cc).
+  void GetLk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock);
+  void SetLk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock,
+             int sleep);
+  void Flock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, int op);
+  // After a new metad session: re-assert every held lock (leader change).
+  void ReassertLocks(bool lapsed);
 
   InodeTable& inodes() { return inodes_; }
 
@@ -127,12 +135,23 @@ class Fs {
   // The metad handle of `fi` when it was opened for writing, else 0
   // (ftruncate is authorised by the descriptor, not the current mode).
   static uint64_t WritableHandleOf(const fuse_file_info* fi);
-  // open(O_TRUNC): cuts the file to 0 through the new handle.
-  Status TruncateAtOpen(const client::Cred& cred, uint64_t ino, OpenFile& of);
   // Common part of open and create.
   Status SetUpHandle(uint64_t ino, const client::Cred& cred,
                      const client::OpenResult& o, fuse_file_info* fi,
                      bool created);
+
+  // SetLock, retried while `wait` and held (F_SETLKW); records the grant.
+  // Answers setlk / flock: refusals (held, deadlock) and interruptions are
+  // answers, not failures, and get no log line.
+  void ReplyLock(fuse_req_t req, const char* op, uint64_t ino, const Status& s);
+  Status SetLockWaiting(fuse_req_t req, uint64_t ino, uint64_t owner,
+                        const client::LockArgs& lock, bool wait);
+  // release: drops the POSIX (OFD) locks of owners that used handle `fh`.
+  void ReleaseHandleLocks(const client::Cred& cred, uint64_t ino, uint64_t fh);
+  // flush/fsync: commits this handle's writes and replies.
+  void FlushData(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  // close(2): drops `owner`'s locks of that kind on `ino`, if it holds any.
+  void ReleaseOwnerLocks(const client::Cred& cred, uint64_t ino, uint64_t owner, bool flock);
 
   const MountOptions& options_;
   Logger& log_;
@@ -144,6 +163,7 @@ class Fs {
   InodeTable inodes_;
   std::once_flag read_ahead_once_;
   fuse_session* session_ = nullptr;
+  client::HeldLocks held_locks_;
 };
 
 // Attr -> struct stat as the kernel wants it.

@@ -92,7 +92,6 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Result<client::OpenResult> o = meta_->Open(cred, ino, static_cast<uint32_t>(fi->flags));
   if (!o.ok()) return ReplyError(req, "open", ino, o.status());
   Status s = SetUpHandle(ino, cred, *o, fi, false);
-  if (s.ok() && (fi->flags & O_TRUNC) && Handle(fi)->writable) s = TruncateAtOpen(cred, ino, *Handle(fi));
   if (!s.ok()) {
     if (fi->fh != 0) {
       OpenFile* of = Handle(fi);
@@ -110,24 +109,6 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     (void)meta_->Release(cred, ino, of->handle);
     delete of;
   }
-}
-
-Status Fs::TruncateAtOpen(const client::Cred& cred, uint64_t ino, OpenFile& of) {
-  // The kernel leaves O_TRUNC to open (FUSE_CAP_ATOMIC_O_TRUNC, on by
-  // default): size 0 with mtime and ctime now, as ext4 does, authorised by
-  // the handle just opened for writing.
-  client::SetAttrArgs args;
-  args.valid = static_cast<uint32_t>(fb::SetAttrBits::Size) |
-               static_cast<uint32_t>(fb::SetAttrBits::MtimeNow) |
-               static_cast<uint32_t>(fb::SetAttrBits::Mtime);
-  args.size = 0;
-  args.handle = of.handle;
-  Result<fb::Attr> a = meta_->SetAttr(cred, ino, args);
-  if (!a.ok()) return a.status();
-  locations_.Invalidate(ino);
-  if (of.writer) of.writer->SetSize(a->size());
-  inodes_.RecordContent(ino, a->mtime_ns(), a->size());
-  return Status::Ok();
 }
 
 void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
@@ -161,15 +142,22 @@ void Fs::Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   OpenFile* of = Handle(fi);
   uint64_t offset = static_cast<uint64_t>(off);
   // Uncommitted writes of this inode are not readable from blockds yet.
+  // The size they reach is: a read of a hole below it (a block not
+  // written, or not committed yet) gets zeros, not the end of the file,
+  // which the kernel would believe and cut the file's size to.
+  uint64_t known_size = 0;
   if (auto w = inodes_.Writer(ino)) {
     if (w->DirtyIn(offset, size)) {
       Status s = w->Flush(of->cred);
       if (!s.ok()) return ReplyError(req, "read(flush)", ino, s);
     }
+    client::FileWriter::View v = w->view();
+    if (v.dirty()) known_size = v.size;
   }
   thread_local std::vector<uint8_t> buf;
   if (buf.size() < size) buf.resize(size);
-  Result<size_t> n = reader_->Read(of->cred, ino, of->block_size, offset, size, buf.data());
+  Result<size_t> n = reader_->Read(of->cred, ino, of->block_size, offset, size,
+                                   buf.data(), known_size);
   if (!n.ok()) return ReplyError(req, "read", ino, n.status());
   fuse_reply_buf(req, reinterpret_cast<const char*>(buf.data()), *n);
 }
@@ -193,6 +181,12 @@ void Fs::Write(fuse_req_t req, fuse_ino_t ino, const char* data, size_t size,
 }
 
 void Fs::Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  // close(2) drops the closing process's POSIX locks on the file.
+  ReleaseOwnerLocks(Handle(fi)->cred, ino, fi->lock_owner, false);
+  FlushData(req, ino, fi);
+}
+
+void Fs::FlushData(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   OpenFile* of = Handle(fi);
   if (of->writer) {
     Status s = of->writer->Flush(of->cred);
@@ -204,12 +198,15 @@ void Fs::Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void Fs::Fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) {
-  // Every commit is synced on all live replicas, so fsync = flush.
-  Flush(req, ino, fi);
+  // Every commit is synced on all live replicas, so fsync = flush (of data:
+  // fsync keeps the process's locks, close drops them).
+  FlushData(req, ino, fi);
 }
 
 void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   std::unique_ptr<OpenFile> of(Handle(fi));
+  if (fi->flock_release) ReleaseOwnerLocks(of->cred, ino, fi->lock_owner, true);
+  ReleaseHandleLocks(of->cred, ino, fi->fh);
   if (of->writer) {
     Status s = of->writer->Flush(of->cred);
     if (!s.ok()) {
@@ -227,10 +224,32 @@ void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   fuse_reply_err(req, 0);
 }
 
-void Fs::Fallocate(fuse_req_t req, fuse_ino_t, int, off_t, off_t, fuse_file_info*) {
-  // Space cannot be reserved on blockds ahead of writing, so no mode can be
-  // honoured; glibc's posix_fallocate then falls back to writing zeros.
-  fuse_reply_err(req, EOPNOTSUPP);
+void Fs::Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+                   off_t length, fuse_file_info* fi) {
+  // Blockds allocate a block's space as it is written, so no mode can
+  // reserve space ahead (a later write may still get ENOSPC, as on a
+  // thin-provisioned disk). Mode 0 does what a user sees on ext4: the file
+  // grows to offset + length (the new range reads as zeros);
+  // FALLOC_FL_KEEP_SIZE changes nothing visible. Punching holes and zeroing
+  // ranges are refused: glibc's posix_fallocate never asks for them.
+  if (mode & ~FALLOC_FL_KEEP_SIZE) return (void)fuse_reply_err(req, EOPNOTSUPP);
+  if (offset < 0 || length <= 0) return (void)fuse_reply_err(req, EINVAL);
+  OpenFile* of = Handle(fi);
+  if (!of->writer) return (void)fuse_reply_err(req, EBADF);
+  const uint64_t end = static_cast<uint64_t>(offset) + static_cast<uint64_t>(length);
+  if ((mode & FALLOC_FL_KEEP_SIZE) || end <= of->writer->size())
+    return (void)fuse_reply_err(req, 0);
+  Status s = of->writer->Flush(of->cred);
+  if (!s.ok()) return ReplyError(req, "fallocate(flush)", ino, s);
+  client::SetAttrArgs args;
+  args.valid = static_cast<uint32_t>(fb::SetAttrBits::Size);
+  args.size = end;
+  Result<fb::Attr> a = meta_->SetAttr(of->cred, ino, args);
+  if (!a.ok()) return ReplyError(req, "fallocate", ino, a.status());
+  locations_.Invalidate(ino);
+  of->writer->SetSize(a->size());
+  inodes_.RecordContent(ino, a->mtime_ns(), a->size());
+  fuse_reply_err(req, 0);
 }
 
 }  // namespace opendfs::mountfs

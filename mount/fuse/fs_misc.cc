@@ -49,6 +49,15 @@ void Fs::Init(fuse_conn_info* conn) {
   // Writes go through the FileWriter synchronously: no kernel write-back
   // cache, which would defer writes past close and break close-to-open.
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  // open(O_TRUNC) of an existing file: the kernel truncates it first with a
+  // setattr (size 0, mtime and ctime now), which flushes this mount's
+  // pending writes and goes through metad's truncate; libfuse's default of
+  // passing O_TRUNC to open instead left the file's data in place.
+  conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+  // Locks are cluster-wide (fs_locks.cc): the kernel must ask us, not keep
+  // them to itself.
+  if (conn->capable & FUSE_CAP_POSIX_LOCKS) conn->want |= FUSE_CAP_POSIX_LOCKS;
+  if (conn->capable & FUSE_CAP_FLOCK_LOCKS) conn->want |= FUSE_CAP_FLOCK_LOCKS;
   log_.Info("mount: fuse init proto={}.{} max_write={} max_readahead={}",
             conn->proto_major, conn->proto_minor, conn->max_write,
             conn->max_readahead);

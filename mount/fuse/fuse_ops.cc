@@ -77,6 +77,13 @@ void OpGetXattr(fuse_req_t r, fuse_ino_t i, const char* n, size_t s) {
 void OpListXattr(fuse_req_t r, fuse_ino_t i, size_t s) { F(r).ListXattr(r, i, s); }
 void OpRemoveXattr(fuse_req_t r, fuse_ino_t i, const char* n) { F(r).RemoveXattr(r, i, n); }
 void OpAccess(fuse_req_t r, fuse_ino_t i, int m) { F(r).Access(r, i, m); }
+void OpGetLk(fuse_req_t r, fuse_ino_t i, fuse_file_info* fi, struct flock* l) {
+  F(r).GetLk(r, i, fi, l);
+}
+void OpSetLk(fuse_req_t r, fuse_ino_t i, fuse_file_info* fi, struct flock* l, int s) {
+  F(r).SetLk(r, i, fi, l, s);
+}
+void OpFlock(fuse_req_t r, fuse_ino_t i, fuse_file_info* fi, int op) { F(r).Flock(r, i, fi, op); }
 
 fuse_lowlevel_ops MakeOps() {
   fuse_lowlevel_ops ops = {};
@@ -113,6 +120,9 @@ fuse_lowlevel_ops MakeOps() {
   ops.listxattr = OpListXattr;
   ops.removexattr = OpRemoveXattr;
   ops.access = OpAccess;
+  ops.getlk = OpGetLk;
+  ops.setlk = OpSetLk;
+  ops.flock = OpFlock;
   return ops;
 }
 

@@ -71,6 +71,14 @@ e2e_up() {
 
 e2e_pass() { echo "PASS: $(basename "$0")"; }
 
+# A second mount of the test cluster at $MNT2 (unmounted at exit): e2e_mount2 [-o opts]
+e2e_mount2() {
+  MNT2="$E2E_ROOT/mnt2"
+  mkdir -p "$MNT2"
+  EXTRA_MOUNTS+=("$MNT2")
+  check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" "$@"
+}
+
 # ---- cluster helpers (after e2e_up) ----
 blockd_addr() { echo "127.$E2E_NET.2.$1:8100"; }
 status_json() { "$CLI" cluster status --json; }

@@ -5,10 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 e2e_up --set blk_sz=1MB
 
-MNT2="$E2E_ROOT/mnt2"
-mkdir -p "$MNT2"
-EXTRA_MOUNTS+=("$MNT2")
-check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" -o blk_sz=1MB
+e2e_mount2 -o blk_sz=1MB
 
 head -c 3000000 /dev/urandom > "$E2E_ROOT/f"
 cp "$E2E_ROOT/f" "$MNT/shared"
