@@ -93,6 +93,7 @@ ApplyResult Namespace::ApplyCommitBlock(const fb::EditCommitBlock& r) {
   const uint64_t end = uint64_t{r.index()} * inode->block_size + r.length();
   inode->size = std::max({inode->size, end, r.file_size()});
   inode->mtime_ns = inode->ctime_ns = r.time_ns();
+  if (r.kill_setid()) inode->mode = KillSetidBits(inode->mode);
   ApplyResult result;
   result.has_block = true;
   result.block_index = r.index();

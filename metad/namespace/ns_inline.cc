@@ -52,6 +52,7 @@ ApplyResult Namespace::ApplyWriteInline(const fb::EditWriteInline& r) {
   }
   inode->size = std::max({inode->size, end, r.file_size()});
   inode->mtime_ns = inode->ctime_ns = r.time_ns();
+  if (r.kill_setid()) inode->mode = KillSetidBits(inode->mode);
   if (r.explicit_times()) {
     if (!r.omit_atime()) inode->atime_ns = r.atime_ns();
     if (!r.omit_mtime()) inode->mtime_ns = r.mtime_ns();

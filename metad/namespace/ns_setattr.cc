@@ -23,11 +23,7 @@ namespace {
 using F = fb::SetAttrField;
 bool Has(F fields, F f) { return (static_cast<uint32_t>(fields) & static_cast<uint32_t>(f)) != 0; }
 
-uint32_t KillSuid(uint32_t mode) {
-  mode &= ~static_cast<uint32_t>(S_ISUID);
-  if (mode & S_IXGRP) mode &= ~static_cast<uint32_t>(S_ISGID);
-  return mode;
-}
+uint32_t KillSuid(uint32_t mode) { return KillSetidBits(mode); }
 
 }  // namespace
 

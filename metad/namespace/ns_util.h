@@ -1,6 +1,9 @@
 // Small helpers shared by the ns_*.cc files (private to metad/namespace).
 #pragma once
 
+#include <sys/stat.h>
+
+#include <cstdint>
 #include <string_view>
 
 #include "flatbuffers/flatbuffers.h"
@@ -11,6 +14,15 @@ namespace opendfs::metad {
 
 // Largest file size accepted (truncate, block commits): 2^60 bytes.
 inline constexpr uint64_t kMaxFileSize = uint64_t{1} << 60;
+
+// What a write or truncate by a caller without CAP_FSETID, or a chown,
+// leaves of `mode` (Linux should_remove_suid): S_ISUID goes, S_ISGID goes
+// when group-exec is set (without it, S_ISGID marks mandatory locking).
+inline uint32_t KillSetidBits(uint32_t mode) {
+  mode &= ~static_cast<uint32_t>(S_ISUID);
+  if (mode & S_IXGRP) mode &= ~static_cast<uint32_t>(S_ISGID);
+  return mode;
+}
 
 inline std::string_view Str(const flatbuffers::String* s) {
   return s ? std::string_view(s->data(), s->size()) : std::string_view();

@@ -130,12 +130,13 @@ std::string AddBlock(InodeId inode, uint32_t index, BlockId block_id,
 
 std::string CommitBlock(InodeId inode, uint32_t index, BlockId block_id,
                         uint32_t version, uint32_t length, uint64_t file_size,
-                        int64_t time_ns, const std::vector<std::string>& replicas) {
+                        int64_t time_ns, const std::vector<std::string>& replicas,
+                        bool kill_setid) {
   FlatBufferBuilder fbb(128);
   auto r = fbb.CreateVectorOfStrings(replicas);
   return Finish(fbb, fb::EditOp::EditCommitBlock,
                 fb::CreateEditCommitBlock(fbb, inode, index, block_id, version,
-                                          length, file_size, time_ns, r));
+                                          length, file_size, time_ns, r, kill_setid));
 }
 
 std::string BumpBlockVersion(InodeId inode, uint32_t index, BlockId block_id,
@@ -168,7 +169,7 @@ namespace {
 std::string WriteInlineRecord(InodeId inode, const std::vector<InlineExtentView>& extents,
                               uint64_t file_size, int64_t time_ns, bool explicit_times,
                               std::optional<int64_t> atime_ns, std::optional<int64_t> mtime_ns,
-                              const Cred* cred) {
+                              const Cred* cred, bool kill_setid) {
   FlatBufferBuilder fbb(256);
   std::vector<flatbuffers::Offset<fb::InlineExtent>> offs;
   offs.reserve(extents.size());
@@ -182,22 +183,23 @@ std::string WriteInlineRecord(InodeId inode, const std::vector<InlineExtentView>
                 fb::CreateEditWriteInline(fbb, inode, ex, file_size, time_ns, explicit_times,
                                           atime_ns.value_or(0), mtime_ns.value_or(0), c,
                                           explicit_times && !atime_ns,
-                                          explicit_times && !mtime_ns));
+                                          explicit_times && !mtime_ns, kill_setid));
 }
 
 }  // namespace
 
 std::string WriteInline(InodeId inode, const std::vector<InlineExtentView>& extents,
-                        uint64_t file_size, int64_t time_ns) {
+                        uint64_t file_size, int64_t time_ns, bool kill_setid) {
   return WriteInlineRecord(inode, extents, file_size, time_ns, false, std::nullopt,
-                           std::nullopt, nullptr);
+                           std::nullopt, nullptr, kill_setid);
 }
 
 std::string WriteInlineWithTimes(InodeId inode, const std::vector<InlineExtentView>& extents,
                                  uint64_t file_size, std::optional<int64_t> atime_ns,
                                  std::optional<int64_t> mtime_ns, const Cred& cred,
-                                 int64_t time_ns) {
-  return WriteInlineRecord(inode, extents, file_size, time_ns, true, atime_ns, mtime_ns, &cred);
+                                 int64_t time_ns, bool kill_setid) {
+  return WriteInlineRecord(inode, extents, file_size, time_ns, true, atime_ns, mtime_ns, &cred,
+                           kill_setid);
 }
 
 std::string Purge(InodeId inode) {

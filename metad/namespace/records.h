@@ -62,7 +62,8 @@ std::string AddBlock(InodeId inode, uint32_t index, BlockId block_id,
                      int64_t time_ns, const std::vector<std::string>& replicas = {});
 std::string CommitBlock(InodeId inode, uint32_t index, BlockId block_id,
                         uint32_t version, uint32_t length, uint64_t file_size,
-                        int64_t time_ns, const std::vector<std::string>& replicas = {});
+                        int64_t time_ns, const std::vector<std::string>& replicas = {},
+                        bool kill_setid = false);
 std::string BumpBlockVersion(InodeId inode, uint32_t index, BlockId block_id,
                              uint32_t new_version, int64_t time_ns,
                              const std::vector<std::string>& replicas = {});
@@ -82,13 +83,13 @@ struct InlineExtentView {
   std::string_view data;
 };
 std::string WriteInline(InodeId inode, const std::vector<InlineExtentView>& extents,
-                        uint64_t file_size, int64_t time_ns);
+                        uint64_t file_size, int64_t time_ns, bool kill_setid = false);
 // The same with utimensat folded in: atime/mtime set, checked against cred.
 // nullopt: that time is left (UTIME_OMIT).
 std::string WriteInlineWithTimes(InodeId inode, const std::vector<InlineExtentView>& extents,
                                  uint64_t file_size, std::optional<int64_t> atime_ns,
                                  std::optional<int64_t> mtime_ns, const Cred& cred,
-                                 int64_t time_ns);
+                                 int64_t time_ns, bool kill_setid = false);
 std::string Purge(InodeId inode);
 std::string Noop();
 std::string SetBlockdState(std::string_view address, bool decommissioned);

@@ -18,6 +18,11 @@ namespace {
 
 constexpr uint16_t M(fb::MetaMethod m) { return static_cast<uint16_t>(m); }
 
+// A write clears the file's set-id bits unless the writer has CAP_FSETID;
+// the caller's capabilities do not travel, so root stands for it (as the
+// kernel's own check passes for root).
+bool WriterKillsSetid(const fb::Caller* caller) { return caller != nullptr && caller->uid() != 0; }
+
 flatbuffers::Offset<fb::BlockLocation> BuildLocation(flatbuffers::FlatBufferBuilder& fbb,
                                                      uint64_t index, BlockId id,
                                                      uint64_t version, uint64_t length,
@@ -86,14 +91,15 @@ void MetaServer::RegisterBlockHandlers() {
       }
     }
     int64_t mtime = r->mtime_ns() ? r->mtime_ns() : NowNs();
+    const bool kill_setid = WriterKillsSetid(r->caller());
     std::string record =
         r->explicit_times()
             ? records::WriteInlineWithTimes(
                   r->ino(), extents, r->file_size(),
                   r->omit_atime() ? std::nullopt : std::optional<int64_t>(r->atime_ns()),
                   r->omit_mtime() ? std::nullopt : std::optional<int64_t>(r->mtime_ns()),
-                  CredFrom(r->caller()), NowNs())
-            : records::WriteInline(r->ino(), extents, r->file_size(), mtime);
+                  CredFrom(r->caller()), NowNs(), kill_setid)
+            : records::WriteInline(r->ino(), extents, r->file_size(), mtime, kill_setid);
     Commit(std::move(record), &resp,
            [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
@@ -233,7 +239,7 @@ void MetaServer::RegisterBlockHandlers() {
     uint64_t version = r->version(), length = r->length();
     Commit(records::CommitBlock(r->ino(), static_cast<uint32_t>(r->index()), block,
                                 static_cast<uint32_t>(version), static_cast<uint32_t>(length),
-                                r->file_size(), mtime, acked),
+                                r->file_size(), mtime, acked, WriterKillsSetid(r->caller())),
            &resp, [this, session, acked, block, version, length](const ApplyResult& res, Responder& out) {
              sessions_.UnlockBlock(block, session);
              {

@@ -21,6 +21,8 @@ int AccessMaskForOpen(uint32_t flags) {
   }
 }
 
+bool OpensForWrite(uint32_t flags) { return (flags & O_ACCMODE) != O_RDONLY; }
+
 void ReplyOpen(Responder& r, const Attr& a, uint64_t handle, uint64_t inline_max) {
   flatbuffers::FlatBufferBuilder fbb(128);
   fb::Attr wa = ToWire(a);
@@ -105,7 +107,13 @@ void MetaServer::RegisterClientHandlers() {
     if (has(B::Mode)) { f |= static_cast<uint32_t>(F::Mode); a.mode = r->mode() & 07777; }
     if (has(B::Uid)) { f |= static_cast<uint32_t>(F::Uid); a.uid = r->uid(); }
     if (has(B::Gid)) { f |= static_cast<uint32_t>(F::Gid); a.gid = r->gid(); }
-    if (has(B::Size)) { f |= static_cast<uint32_t>(F::Size); a.size = r->size(); }
+    if (has(B::Size)) {
+      f |= static_cast<uint32_t>(F::Size);
+      a.size = r->size();
+      // ftruncate through a descriptor opened for writing (mode may be 0).
+      if (r->handle() != 0 && sessions_.IsWritableHandle(r->handle(), r->ino()))
+        f |= static_cast<uint32_t>(F::OpenForWrite);
+    }
     if (has(B::AtimeNow)) {
       f |= static_cast<uint32_t>(F::Atime) | static_cast<uint32_t>(F::AtimeNow);
       a.atime_ns = now;
@@ -172,10 +180,12 @@ void MetaServer::RegisterClientHandlers() {
       return resp.Fail(Status(StatusCode::Invalid, fmt::format("replication {} not in 1..16", r->replication())));
     a.replication = NewFileGoal(a.parent, r->replication());
     uint64_t session = r->caller() ? r->caller()->session() : 0;
+    const bool writable = OpensForWrite(r->flags());
     a.inode = NextInodeId();  // last: Commit() follows on every path
     Commit(records::Create(a, CredFrom(r->caller()), NowNs()), &resp,
-           [this, session](const ApplyResult& res, Responder& out) {
-             ReplyOpen(out, res.attr, sessions_.AddHandle(session, res.attr.ino), settings_.inline_max);
+           [this, session, writable](const ApplyResult& res, Responder& out) {
+             ReplyOpen(out, res.attr, sessions_.AddHandle(session, res.attr.ino, writable),
+                       settings_.inline_max);
            });
   });
 
@@ -247,7 +257,8 @@ void MetaServer::RegisterClientHandlers() {
     }();
     if (!a.ok()) return resp.Fail(a.status());
     uint64_t session = r->caller() ? r->caller()->session() : 0;
-    ReplyOpen(resp, *a, sessions_.AddHandle(session, a->ino), settings_.inline_max);
+    ReplyOpen(resp, *a, sessions_.AddHandle(session, a->ino, OpensForWrite(r->flags())),
+              settings_.inline_max);
   });
 
   s.Handle<fb::ReleaseRequest>(M(fb::MetaMethod::Release), [this](Request&& req, Responder&& resp) {

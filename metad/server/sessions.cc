@@ -26,12 +26,18 @@ Status Sessions::KeepAlive(uint64_t session, int64_t now_ms) {
   return Status::Ok();
 }
 
-uint64_t Sessions::AddHandle(uint64_t session, uint64_t inode) {
+uint64_t Sessions::AddHandle(uint64_t session, uint64_t inode, bool writable) {
   std::lock_guard lock(mu_);
   uint64_t h = next_handle_++;
-  handles_[h] = Handle{session, inode};
+  handles_[h] = Handle{session, inode, writable};
   ++open_count_[inode];
   return h;
+}
+
+bool Sessions::IsWritableHandle(uint64_t handle, uint64_t inode) const {
+  std::lock_guard lock(mu_);
+  auto it = handles_.find(handle);
+  return it != handles_.end() && it->second.inode == inode && it->second.writable;
 }
 
 bool Sessions::ReleaseHandle(uint64_t handle, uint64_t inode) {

@@ -49,7 +49,11 @@ class Sessions {
 
   // A new handle on `inode` for `session` (0 = a one-shot CLI call: the
   // handle lives until Release or until the metad restarts).
-  uint64_t AddHandle(uint64_t session, uint64_t inode);
+  // writable: opened for writing (O_WRONLY / O_RDWR); such a handle
+  // authorises ftruncate whatever the file's mode is now.
+  uint64_t AddHandle(uint64_t session, uint64_t inode, bool writable = false);
+  // True when `handle` is a live handle on `inode` opened for writing.
+  bool IsWritableHandle(uint64_t handle, uint64_t inode) const;
   // Drops the handle; true when `inode` has no handle left.
   bool ReleaseHandle(uint64_t handle, uint64_t inode);
   bool IsOpen(uint64_t inode) const;
@@ -81,6 +85,7 @@ class Sessions {
   struct Handle {
     uint64_t session = 0;
     uint64_t inode = 0;
+    bool writable = false;
   };
 
   const int64_t lease_ms_;

@@ -300,7 +300,7 @@ Result<fb::Attr> MetaClient::SetAttr(const Cred& c, uint64_t ino,
                     auto caller = MakeCaller(b, c);
                     return fb::CreateSetAttrRequest(b, caller, ino, a.valid, a.mode,
                                                     a.uid, a.gid, a.size,
-                                                    a.atime_ns, a.mtime_ns)
+                                                    a.atime_ns, a.mtime_ns, a.handle)
                         .Union();
                   });
 }

@@ -99,6 +99,7 @@ struct SetAttrArgs {
   uint64_t size = 0;
   int64_t atime_ns = 0;
   int64_t mtime_ns = 0;
+  uint64_t handle = 0;  // ftruncate: metad handle of the fd, opened for writing
 };
 
 struct StatFsInfo {

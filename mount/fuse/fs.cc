@@ -10,14 +10,24 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <vector>
 
 namespace opendfs::mountfs {
 
 namespace {
 
+// Times are kept as int64 ns since the epoch: 1677-09-21 .. 2262-04-11, at
+// full precision (ext4 keeps 1901 .. 2446). A time outside is clamped to the
+// nearest representable one, as ext4 clamps to its own range.
 int64_t ToNs(const timespec& ts) {
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  constexpr int64_t kNsPerS = 1000000000;
+  constexpr int64_t kMaxS = INT64_MAX / kNsPerS - 1;
+  constexpr int64_t kMinS = INT64_MIN / kNsPerS + 1;
+  const int64_t s = static_cast<int64_t>(ts.tv_sec);
+  if (s > kMaxS) return INT64_MAX;
+  if (s < kMinS) return INT64_MIN + kNsPerS;
+  return s * kNsPerS + ts.tv_nsec;
 }
 
 timespec FromNs(int64_t ns) {
@@ -174,9 +184,33 @@ void Fs::GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
 }
 
 void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
-                 fuse_file_info*) {
+                 fuse_file_info* fi) {
   using B = fb::SetAttrBits;
   client::Cred cred = CredOf(req);
+  if ((to_set & FUSE_SET_ATTR_MODE) && cred.uid != 0) {
+    // The kernel's own set-id clearing before a write or truncate by a
+    // non-owner (this libfuse gets no FUSE_CAP_HANDLE_KILLPRIV): metad
+    // clears the bits itself with the write's commit or the truncate
+    // (kill_setid), so drop the chmod, which metad would refuse to a
+    // non-owner; a chmod alone is answered with the cleared mode.
+    Result<fb::Attr> cur = meta_->GetAttr(cred, ino);
+    if (cur.ok() && cur->uid() != cred.uid) {
+      uint32_t want = cur->mode() & ~static_cast<uint32_t>(S_ISUID);
+      if (want & S_IXGRP) want &= ~static_cast<uint32_t>(S_ISGID);
+      if (want != cur->mode() && (attr->st_mode & 07777) == (want & 07777)) {
+        to_set &= ~FUSE_SET_ATTR_MODE;
+        if ((to_set & ~FUSE_SET_ATTR_CTIME) == 0) {
+          fb::Attr a(cur->ino(), cur->size(), cur->atime_ns(), cur->mtime_ns(), cur->ctime_ns(),
+                     cur->rdev(), want, cur->nlink(), cur->uid(), cur->gid(), cur->block_size(),
+                     cur->replication(), cur->pad());
+          struct stat st;
+          ToStat(WithLocalWrites(a), &st);
+          fuse_reply_attr(req, &st, options_.attr_timeout_s);
+          return;
+        }
+      }
+    }
+  }
   // Commit pending writes first: a truncate must cut them, and times set
   // with futimens before close must not be overwritten by a later commit.
   auto w = inodes_.Writer(ino);
@@ -220,6 +254,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
   args.size = static_cast<uint64_t>(attr->st_size);
   args.atime_ns = ToNs(attr->st_atim);
   args.mtime_ns = ToNs(attr->st_mtim);
+  if (to_set & FUSE_SET_ATTR_SIZE) args.handle = WritableHandleOf(fi);
   Result<fb::Attr> a = meta_->SetAttr(cred, ino, args);
   if (!a.ok()) return ReplyError(req, "setattr", ino, a.status());
   if (to_set & FUSE_SET_ATTR_SIZE) {

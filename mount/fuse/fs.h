@@ -132,6 +132,9 @@ class Fs {
   // The body of readdir(plus), under the DirHandle's lock.
   Status FillDir(fuse_req_t req, uint64_t ino, DirHandle& dh, uint64_t off, bool plus,
                  std::vector<char>& buf, size_t* used);
+  // The metad handle of `fi` when it was opened for writing, else 0
+  // (ftruncate is authorised by the descriptor, not the current mode).
+  static uint64_t WritableHandleOf(const fuse_file_info* fi);
   // Common part of open and create.
   Status SetUpHandle(uint64_t ino, const client::Cred& cred,
                      const client::OpenResult& o, fuse_file_info* fi,

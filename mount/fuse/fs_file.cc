@@ -19,6 +19,10 @@ struct Fs::OpenFile {
   client::Cred cred;    // of the opener: reads and writes use it
   uint64_t block_size = 0;
   bool writable = false;
+  // The file had a set-id bit at open and the opener is not root: its first
+  // write commits at once, so that metad clears the bits as the write
+  // happens (ext4 clears them in write(2), not at close).
+  bool kill_setid_pending = false;
   std::shared_ptr<client::FileWriter> writer;
 };
 
@@ -28,7 +32,20 @@ Fs::OpenFile* Handle(fuse_file_info* fi) {
   return reinterpret_cast<Fs::OpenFile*>(fi->fh);
 }
 
+// What a write by a process without CAP_FSETID would clear (Linux
+// should_remove_suid); root stands for CAP_FSETID as in metad.
+bool WriteKillsSetid(uint32_t mode, const client::Cred& cred) {
+  if (cred.uid == 0) return false;
+  return (mode & S_ISUID) || (mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+}
+
 }  // namespace
+
+uint64_t Fs::WritableHandleOf(const fuse_file_info* fi) {
+  if (fi == nullptr || fi->fh == 0) return 0;
+  const OpenFile* of = reinterpret_cast<const OpenFile*>(fi->fh);
+  return of->writable ? of->handle : 0;
+}
 
 std::shared_ptr<client::FileWriter> Fs::MakeWriter(uint64_t ino,
                                                    const client::OpenResult& o) {
@@ -52,6 +69,7 @@ Status Fs::SetUpHandle(uint64_t ino, const client::Cred& cred,
   of->cred = cred;
   of->block_size = o.attr.block_size();
   of->writable = (fi->flags & O_ACCMODE) != O_RDONLY;
+  of->kill_setid_pending = of->writable && WriteKillsSetid(o.attr.mode(), cred);
   bool had_writer = inodes_.Writer(ino) != nullptr;
   of->writer = inodes_.Open(ino, of->writable, [&] { return MakeWriter(ino, o); });
   bool same = inodes_.SameContent(ino, o.attr.mtime_ns(), o.attr.size());
@@ -75,6 +93,12 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (!o.ok()) return ReplyError(req, "open", ino, o.status());
   Status s = SetUpHandle(ino, cred, *o, fi, false);
   if (!s.ok()) {
+    if (fi->fh != 0) {
+      OpenFile* of = Handle(fi);
+      inodes_.Close(ino, of->writable);
+      delete of;
+      fi->fh = 0;
+    }
     (void)meta_->Release(cred, ino, o->handle);
     return ReplyError(req, "open", ino, s);
   }
@@ -147,6 +171,12 @@ void Fs::Write(fuse_req_t req, fuse_ino_t ino, const char* data, size_t size,
   }
   Status s = of->writer->Write(of->cred, of->handle, static_cast<uint64_t>(off), data, size);
   if (!s.ok()) return ReplyError(req, "write", ino, s);
+  if (of->kill_setid_pending) {
+    of->kill_setid_pending = false;
+    s = of->writer->Flush(of->cred);  // the commit clears the set-id bits
+    if (!s.ok()) return ReplyError(req, "write(flush)", ino, s);
+    if (session_ != nullptr) (void)fuse_lowlevel_notify_inval_inode(session_, ino, -1, 0);
+  }
   fuse_reply_write(req, size);
 }
 

@@ -42,6 +42,10 @@ void Fs::Init(fuse_conn_info* conn) {
   conn->congestion_threshold = 48;
   if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
   if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
+  // metad clears set-id bits on write, truncate and chown (the writer's
+  // uid stands for CAP_FSETID). Without this the kernel asks for a chmod of
+  // its own before a write, which metad refuses to a non-owner: EIO.
+  if (conn->capable & FUSE_CAP_HANDLE_KILLPRIV) conn->want |= FUSE_CAP_HANDLE_KILLPRIV;
   // Writes go through the FileWriter synchronously: no kernel write-back
   // cache, which would defer writes past close and break close-to-open.
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;

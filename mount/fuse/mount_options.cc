@@ -126,7 +126,7 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
 
   std::string config_path;
   std::vector<std::pair<std::string, std::string>> dfscli;
-  bool have_fsname = false, have_subtype = false;
+  bool have_fsname = false, have_subtype = false, have_default_permissions = false;
   for (const std::string& o : opts) {
     if (IsMountOnly(o)) continue;
     size_t eq = o.find('=');
@@ -151,6 +151,7 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
     } else {
       if (key == "fsname") have_fsname = true;
       if (key == "subtype") have_subtype = true;
+      if (key == "default_permissions") have_default_permissions = true;
       if (o == "ro") m.read_only = true;
       if (o == "rw") m.read_only = false;
       m.fuse_opts.push_back(o);
@@ -158,6 +159,11 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
   }
   if (!have_fsname) m.fuse_opts.push_back("fsname=opendfs:" + m.source);
   if (!have_subtype) m.fuse_opts.push_back("subtype=opendfs");
+  // The kernel checks permissions on every path walk, from attributes no
+  // older than attr_timeout, as ext4 does from its inodes: a chmod of a
+  // directory denies searches through it at once (cached dentries included),
+  // not after entry_timeout. metad checks again on every mutation.
+  if (!have_default_permissions) m.fuse_opts.push_back("default_permissions");
 
   ConfigFile file = client::EmptyConfig("command line");
   if (!config_path.empty()) {

@@ -15,7 +15,8 @@
 // nofail, x-*, comment=*) are dropped; every other option (allow_other,
 // default_permissions, ro, rw, fsname=, subtype=, max_read=, ...) goes to
 // libfuse, which rejects what it does not know. fsname defaults to
-// opendfs:SOURCE and subtype to opendfs. -f: stay in the foreground; -d:
+// opendfs:SOURCE and subtype to opendfs; default_permissions is always on
+// (the kernel checks search permission on every path walk). -f: stay in the foreground; -d:
 // FUSE debug output (implies -f); -s: single-threaded loop.
 //
 // Failure modes: Invalid with a one-line reason (missing SOURCE/MOUNTPOINT,

@@ -61,3 +61,23 @@ TEST(Sessions, ALockOfAnUnknownSessionIsDroppedAtTheNextExpire) {
 
 }  // namespace
 }  // namespace opendfs::metad
+
+namespace opendfs::metad {
+namespace {
+
+// ftruncate is authorised by a handle opened for writing (issue 12 item 2).
+TEST(Sessions, WritableHandleIsKnownByInode) {
+  Sessions s(kLeaseMs);
+  const uint64_t a = s.Open("host-a", 0);
+  const uint64_t ro = s.AddHandle(a, 7, false);
+  const uint64_t rw = s.AddHandle(a, 7, true);
+  EXPECT_FALSE(s.IsWritableHandle(ro, 7));
+  EXPECT_TRUE(s.IsWritableHandle(rw, 7));
+  EXPECT_FALSE(s.IsWritableHandle(rw, 8));  // another inode's
+  EXPECT_FALSE(s.IsWritableHandle(999, 7));
+  s.ReleaseHandle(rw, 7);
+  EXPECT_FALSE(s.IsWritableHandle(rw, 7));
+}
+
+}  // namespace
+}  // namespace opendfs::metad

@@ -24,6 +24,7 @@ TEST(ParseMountArgs, SourceMountpointAndDefaults) {
   EXPECT_EQ(m->read_ahead_kb, 1024u);
   EXPECT_TRUE(Has(m->fuse_opts, "fsname=opendfs:127.0.0.1:8000"));
   EXPECT_TRUE(Has(m->fuse_opts, "subtype=opendfs"));
+  EXPECT_TRUE(Has(m->fuse_opts, "default_permissions"));
 }
 
 TEST(ParseMountArgs, OwnKeysFuseOptionsAndMountWordsAreSorted) {
@@ -40,7 +41,7 @@ TEST(ParseMountArgs, OwnKeysFuseOptionsAndMountWordsAreSorted) {
   EXPECT_EQ(m->read_ahead_kb, 0u);
   EXPECT_TRUE(m->read_only);
   EXPECT_EQ(m->fuse_opts, (std::vector<std::string>{"allow_other", "ro", "fsname=mine",
-                                                     "subtype=opendfs"}));
+                                                     "subtype=opendfs", "default_permissions"}));
 }
 
 TEST(ParseMountArgs, ConfigFileThenCommandLineOverrides) {
