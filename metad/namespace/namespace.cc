@@ -26,6 +26,29 @@ ApplyResult Namespace::ApplyBytes(std::string_view bytes) {
 }
 
 ApplyResult Namespace::Apply(const fb::EditRecord& record) {
+  const uint64_t client = record.client_id();
+  const uint64_t request = record.request_id();
+  if (client == 0 || request == 0) return ApplyOp(record);
+  if (const StoredResult* done = requests_.Find(client, request)) return Replay(*done);
+  ApplyResult r = ApplyOp(record);
+  requests_.Remember(client, StoredResult{request, r.status.code(),
+                                          std::string(r.status.message()), r.attr.ino});
+  return r;
+}
+
+ApplyResult Namespace::Replay(const StoredResult& done) const {
+  ApplyResult r;
+  r.status = done.code == StatusCode::Ok ? Status::Ok() : Status(done.code, done.message);
+  if (const Inode* in = inodes_.Find(done.inode)) {
+    r.attr = MakeAttr(*in);
+  } else {
+    r.attr.ino = done.inode;  // gone since (unlink, rmdir, or a later call)
+  }
+  r.created = false;
+  return r;
+}
+
+ApplyResult Namespace::ApplyOp(const fb::EditRecord& record) {
   using T = fb::EditOp;
   // The verifier accepts a union type whose table is absent.
   if (record.op() == nullptr) return Fail(StatusCode::Invalid, "editlog record without operation");

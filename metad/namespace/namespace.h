@@ -44,6 +44,7 @@
 #include "metad/namespace/directory.h"
 #include "metad/namespace/image.h"
 #include "metad/namespace/inode_table.h"
+#include "metad/namespace/request_table.h"
 #include "metad/namespace/types.h"
 
 namespace opendfs::metad {
@@ -62,6 +63,9 @@ class Namespace {
   ApplyResult Apply(const fb::EditRecord& record);
   // Verifies the bytes as an EditRecord first (Invalid if malformed).
   ApplyResult ApplyBytes(std::string_view bytes);
+  // Results of clients' recent mutations (exactly-once retries): Apply
+  // answers a record whose (client_id, request_id) is here from the table.
+  const RequestTable& requests() const { return requests_; }
 
   // ---- Reads (not logged) ----
 
@@ -126,6 +130,10 @@ class Namespace {
   using Xattrs = std::vector<std::pair<std::string, std::string>>;  // sorted
 
   // One function per operation family (ns_*.cc).
+  ApplyResult ApplyOp(const fb::EditRecord& record);
+  ApplyResult Replay(const StoredResult& done) const;
+  Status SaveRequests(ImageSink& sink) const;
+  Status LoadRequests(std::string_view key, std::string_view value);
   ApplyResult ApplyMkdir(const fb::EditMkdir& r);
   ApplyResult ApplyCreate(const fb::EditCreate& r);
   ApplyResult ApplySymlink(const fb::EditSymlink& r);
@@ -209,6 +217,7 @@ class Namespace {
   std::set<InodeId> orphans_;
   std::set<std::string, std::less<>> decommissioned_;
   std::unordered_map<BlockId, BlockWrite> block_writes_;
+  RequestTable requests_;
   InodeId max_inode_id_ = kRootInode;
   BlockId max_block_id_ = 0;
 };

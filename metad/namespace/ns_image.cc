@@ -150,6 +150,7 @@ Status Namespace::Save(ImageSink& sink) const {
     });
     ODFS_RETURN_IF_ERROR(status);
   }
+  ODFS_RETURN_IF_ERROR(SaveRequests(sink));
   return SaveBlockWrites(std::move(writes), sink);
 }
 
@@ -264,6 +265,8 @@ Result<std::unique_ptr<Namespace>> Namespace::Load(ImageSource& source) {
         if (ns->DirOf(child->id)->parent() != dir_id) return Corrupt("wrong parent");
         ++subdirs[dir_id];
       }
+    } else if (key.size() > 1 && key[0] == 'R') {  // ns_requests.cc
+      ODFS_RETURN_IF_ERROR(ns->LoadRequests(key, value));
     } else if (key.size() > 1 && key[0] == kBlockWritePrefix) {
       // After every inode (key order): the block it names is known.
       ODFS_RETURN_IF_ERROR(ns->LoadBlockWrite(key, value));

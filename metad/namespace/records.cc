@@ -18,7 +18,11 @@ Offset<flatbuffers::String> S(FlatBufferBuilder& fbb, std::string_view s) {
 
 template <class T>
 std::string Finish(FlatBufferBuilder& fbb, fb::EditOp type, Offset<T> op) {
-  fbb.Finish(fb::CreateEditRecord(fbb, type, op.Union()));
+  // client_id and request_id are written even when 0 so that
+  // TagClientRequest can set them in place (a field left out of a
+  // flatbuffer cannot be mutated later).
+  fbb.ForceDefaults(true);
+  fbb.Finish(fb::CreateEditRecord(fbb, type, op.Union(), 0, 0));
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
 
@@ -223,6 +227,13 @@ const fb::EditRecord* VerifyRecord(std::string_view bytes) {
   flatbuffers::Verifier v(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   if (!fb::VerifyEditRecordBuffer(v)) return nullptr;
   return fb::GetEditRecord(bytes.data());
+}
+
+bool TagClientRequest(std::string& record, uint64_t client_id, uint64_t request_id) {
+  if (client_id == 0 || request_id == 0) return false;
+  auto* table = flatbuffers::GetMutableRoot<flatbuffers::Table>(record.data());
+  return table->SetField<uint64_t>(fb::EditRecord::VT_CLIENT_ID, client_id, 0) &&
+         table->SetField<uint64_t>(fb::EditRecord::VT_REQUEST_ID, request_id, 0);
 }
 
 }  // namespace opendfs::metad::records

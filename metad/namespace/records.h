@@ -98,4 +98,9 @@ std::string SetBlockdState(std::string_view address, bool decommissioned);
 // The pointer aliases `bytes`.
 const fb::EditRecord* VerifyRecord(std::string_view bytes);
 
+// Marks a record built above as client `client_id`'s request `request_id`
+// (exactly-once retries, request_table.h), in place. False (record unchanged)
+// when either id is 0.
+bool TagClientRequest(std::string& record, uint64_t client_id, uint64_t request_id);
+
 }  // namespace opendfs::metad::records

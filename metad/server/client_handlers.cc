@@ -52,6 +52,12 @@ std::optional<Attr> MetaServer::UnchangedByRoot(const Cred& cred,
   return *cur;
 }
 
+std::string MetaServer::Tagged(const fb::Caller* caller, std::string record) {
+  if (caller != nullptr)
+    (void)records::TagClientRequest(record, caller->client_id(), caller->request_id());
+  return record;
+}
+
 void MetaServer::RegisterClientHandlers() {
   LeaderOnly s{this, *cli_server_};
 
@@ -136,15 +142,15 @@ void MetaServer::RegisterClientHandlers() {
       return ReplyAttr(resp, *cur);
     }
     if (auto cur = UnchangedByRoot(CredFrom(r->caller()), a)) return ReplyAttr(resp, *cur);
-    Commit(records::SetAttr(a, CredFrom(r->caller()), now), &resp,
+    Commit(Tagged(r->caller(), records::SetAttr(a, CredFrom(r->caller()), now)), &resp,
            [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::MkdirRequest>(M(fb::MetaMethod::Mkdir), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::MkdirRequest>();
     uint32_t mode = r->mode() & ~r->umask() & 07777;
-    Commit(records::Mkdir(r->parent(), Str(r->name()), NextInodeId(), mode,
-                          CredFrom(r->caller()), NowNs()),
+    Commit(Tagged(r->caller(), records::Mkdir(r->parent(), Str(r->name()), NextInodeId(), mode,
+                          CredFrom(r->caller()), NowNs())),
            &resp, [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
@@ -160,7 +166,7 @@ void MetaServer::RegisterClientHandlers() {
     a.exclusive = true;
     a.block_size = static_cast<uint32_t>(settings_.default_blk_sz);
     a.replication = NewFileGoal(a.parent, 0);
-    Commit(records::Create(a, CredFrom(r->caller()), NowNs()), &resp,
+    Commit(Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs())), &resp,
            [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
@@ -182,7 +188,7 @@ void MetaServer::RegisterClientHandlers() {
     uint64_t session = r->caller() ? r->caller()->session() : 0;
     const bool writable = OpensForWrite(r->flags());
     a.inode = NextInodeId();  // last: Commit() follows on every path
-    Commit(records::Create(a, CredFrom(r->caller()), NowNs()), &resp,
+    Commit(Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs())), &resp,
            [this, session, writable](const ApplyResult& res, Responder& out) {
              ReplyOpen(out, res.attr, sessions_.AddHandle(session, res.attr.ino, writable),
                        settings_.inline_max);
@@ -191,8 +197,8 @@ void MetaServer::RegisterClientHandlers() {
 
   s.Handle<fb::SymlinkRequest>(M(fb::MetaMethod::Symlink), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::SymlinkRequest>();
-    Commit(records::Symlink(r->parent(), Str(r->name()), NextInodeId(), Str(r->target()),
-                            CredFrom(r->caller()), NowNs()),
+    Commit(Tagged(r->caller(), records::Symlink(r->parent(), Str(r->name()), NextInodeId(), Str(r->target()),
+                            CredFrom(r->caller()), NowNs())),
            &resp, [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
@@ -210,8 +216,8 @@ void MetaServer::RegisterClientHandlers() {
 
   s.Handle<fb::LinkRequest>(M(fb::MetaMethod::Link), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::LinkRequest>();
-    Commit(records::Link(r->ino(), r->new_parent(), Str(r->new_name()), CredFrom(r->caller()),
-                         NowNs()),
+    Commit(Tagged(r->caller(), records::Link(r->ino(), r->new_parent(), Str(r->new_name()), CredFrom(r->caller()),
+                         NowNs())),
            &resp, [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
@@ -224,13 +230,13 @@ void MetaServer::RegisterClientHandlers() {
       Result<Attr> victim = ns_->Lookup(r->parent(), Str(r->name()), Cred::Root());
       keep = victim.ok() && sessions_.IsOpen(victim->ino);
     }
-    Commit(records::Unlink(r->parent(), Str(r->name()), keep, cred, NowNs()), &resp,
+    Commit(Tagged(r->caller(), records::Unlink(r->parent(), Str(r->name()), keep, cred, NowNs())), &resp,
            [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
   s.Handle<fb::RmdirRequest>(M(fb::MetaMethod::Rmdir), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::RmdirRequest>();
-    Commit(records::Rmdir(r->parent(), Str(r->name()), CredFrom(r->caller()), NowNs()), &resp,
+    Commit(Tagged(r->caller(), records::Rmdir(r->parent(), Str(r->name()), CredFrom(r->caller()), NowNs())), &resp,
            [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
@@ -242,8 +248,8 @@ void MetaServer::RegisterClientHandlers() {
       Result<Attr> target = ns_->Lookup(r->new_parent(), Str(r->new_name()), Cred::Root());
       keep = target.ok() && sessions_.IsOpen(target->ino);
     }
-    Commit(records::Rename(r->parent(), Str(r->name()), r->new_parent(), Str(r->new_name()),
-                           r->flags(), keep, CredFrom(r->caller()), NowNs()),
+    Commit(Tagged(r->caller(), records::Rename(r->parent(), Str(r->name()), r->new_parent(), Str(r->new_name()),
+                           r->flags(), keep, CredFrom(r->caller()), NowNs())),
            &resp, [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
@@ -315,8 +321,8 @@ void MetaServer::RegisterClientHandlers() {
     std::string_view value;
     if (r->value())
       value = std::string_view(reinterpret_cast<const char*>(r->value()->data()), r->value()->size());
-    Commit(records::SetXattr(r->ino(), Str(r->name()), value, r->flags(), CredFrom(r->caller()),
-                             NowNs()),
+    Commit(Tagged(r->caller(), records::SetXattr(r->ino(), Str(r->name()), value, r->flags(), CredFrom(r->caller()),
+                             NowNs())),
            &resp, [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
@@ -349,7 +355,7 @@ void MetaServer::RegisterClientHandlers() {
   s.Handle<fb::RemoveXattrRequest>(
       M(fb::MetaMethod::RemoveXattr), [this](Request&& req, Responder&& resp) {
         const auto* r = req.As<fb::RemoveXattrRequest>();
-        Commit(records::RemoveXattr(r->ino(), Str(r->name()), CredFrom(r->caller()), NowNs()),
+        Commit(Tagged(r->caller(), records::RemoveXattr(r->ino(), Str(r->name()), CredFrom(r->caller()), NowNs())),
                &resp, [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
       });
 

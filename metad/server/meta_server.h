@@ -87,6 +87,9 @@ class MetaServer : public BlockCatalog {
   // result (namespace lock released) or with the failure.
   using AppliedFn = std::function<void(const ApplyResult&, Responder&)>;
   void Commit(std::string record, Responder* responder, AppliedFn on_applied);
+  // `record` tagged with the caller's (client_id, request_id) so that a retry
+  // is answered from the request table (exactly-once; request_table.h).
+  static std::string Tagged(const fb::Caller* caller, std::string record);
   // After apply: registry follow-ups (deleting freed blocks).
   void AfterApply(const ApplyResult& result);
   void TickLoop();

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <random>
 
 #include "rpc_generated.h"
 
@@ -26,6 +27,23 @@ int64_t NowMs() {
 bool MaybeDelivered(StatusCode c) {
   return c == StatusCode::TimedOut || c == StatusCode::ConnReset;
 }
+
+// The request id of the call this thread is making (InvokeRaw sets it for
+// kExactlyOnce calls, MakeCaller puts it in the Caller); 0 outside one.
+thread_local uint64_t t_request_id = 0;
+
+uint64_t RandomClientId() {
+  std::random_device rd;
+  uint64_t id = 0;
+  while (id == 0) id = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  return id;
+}
+
+struct RequestIdScope {
+  explicit RequestIdScope(uint64_t id) : saved(t_request_id) { t_request_id = id; }
+  ~RequestIdScope() { t_request_id = saved; }
+  uint64_t saved;
+};
 
 Status Missing(std::string_view what) {
   return Status(StatusCode::BadFrame, std::string("metad reply without ") +
@@ -55,7 +73,7 @@ fbs::Offset<fbs::Vector<fbs::Offset<fbs::String>>> StringVec(
 }  // namespace
 
 MetaClient::MetaClient(MetaClientOptions options, Client& rpc, Logger& log)
-    : options_(std::move(options)), rpc_(rpc), log_(log) {
+    : options_(std::move(options)), rpc_(rpc), log_(log), client_id_(RandomClientId()) {
   ODFS_CHECK(!options_.metads.empty());
   targets_ = options_.metads;
 }
@@ -92,7 +110,8 @@ fbs::Offset<fb::Caller> MetaClient::MakeCaller(fbs::FlatBufferBuilder& b,
                                                const Cred& c) const {
   auto groups = b.CreateVector(c.groups);
   auto host = b.CreateString(options_.host);
-  return fb::CreateCaller(b, c.uid, c.gid, groups, session_.load(), host);
+  return fb::CreateCaller(b, c.uid, c.gid, groups, session_.load(), host,
+                          t_request_id != 0 ? client_id_ : 0, t_request_id);
 }
 
 Result<Reply> MetaClient::InvokeRaw(fb::MetaMethod method, Retry retry,
@@ -104,6 +123,9 @@ Result<Reply> MetaClient::InvokeRaw(fb::MetaMethod method, Retry retry,
   bool renewed_session = false;
   Status last;
   const char* name = fb::EnumNameMetaMethod(method);
+  // Every attempt of an exactly-once call carries the same request id: the
+  // leader answers a resend of one already applied from its request table.
+  RequestIdScope request_scope(retry == Retry::kExactlyOnce ? next_request_id_.fetch_add(1) : 0);
   for (;;) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
@@ -134,7 +156,7 @@ Result<Reply> MetaClient::InvokeRaw(fb::MetaMethod method, Retry retry,
       // Ping-pong between metads during an election: slow down.
       sleep = ++failures % options_.metads.size() == 0;
     } else if (NeverDelivered(code) ||
-               (MaybeDelivered(code) && retry == Retry::kIdempotent)) {
+               (MaybeDelivered(code) && retry != Retry::kUndelivered)) {
       if (code != StatusCode::Busy) NextTarget(target);
       log_.Debug("meta-client: {} on {} failed: {}; retrying", name,
                  target.ToString(), last.ToString());
@@ -308,7 +330,7 @@ Result<fb::Attr> MetaClient::SetAttr(const Cred& c, uint64_t ino,
 Result<fb::Attr> MetaClient::Mknod(const Cred& c, uint64_t parent,
                                    std::string_view name, uint32_t mode,
                                    uint64_t rdev, uint32_t umask) {
-  return AttrCall(fb::MetaMethod::Mknod, Retry::kUndelivered,
+  return AttrCall(fb::MetaMethod::Mknod, Retry::kExactlyOnce,
                   [&](fbs::FlatBufferBuilder& b) {
                     auto caller = MakeCaller(b, c);
                     auto n = b.CreateString(name);
@@ -321,7 +343,7 @@ Result<fb::Attr> MetaClient::Mknod(const Cred& c, uint64_t parent,
 Result<fb::Attr> MetaClient::Mkdir(const Cred& c, uint64_t parent,
                                    std::string_view name, uint32_t mode,
                                    uint32_t umask) {
-  return AttrCall(fb::MetaMethod::Mkdir, Retry::kUndelivered,
+  return AttrCall(fb::MetaMethod::Mkdir, Retry::kExactlyOnce,
                   [&](fbs::FlatBufferBuilder& b) {
                     auto caller = MakeCaller(b, c);
                     auto n = b.CreateString(name);
@@ -334,7 +356,7 @@ Result<OpenResult> MetaClient::Create(const Cred& c, uint64_t parent,
                                       std::string_view name, uint32_t mode,
                                       uint32_t umask, uint32_t flags,
                                       uint32_t block_size, uint16_t replication) {
-  return OpenCall(fb::MetaMethod::Create, Retry::kUndelivered,
+  return OpenCall(fb::MetaMethod::Create, Retry::kExactlyOnce,
                   [&](fbs::FlatBufferBuilder& b) {
                     auto caller = MakeCaller(b, c);
                     auto n = b.CreateString(name);
@@ -347,7 +369,7 @@ Result<OpenResult> MetaClient::Create(const Cred& c, uint64_t parent,
 Result<fb::Attr> MetaClient::Symlink(const Cred& c, uint64_t parent,
                                      std::string_view name,
                                      std::string_view target) {
-  return AttrCall(fb::MetaMethod::Symlink, Retry::kUndelivered,
+  return AttrCall(fb::MetaMethod::Symlink, Retry::kExactlyOnce,
                   [&](fbs::FlatBufferBuilder& b) {
                     auto caller = MakeCaller(b, c);
                     auto n = b.CreateString(name);
@@ -371,7 +393,7 @@ Result<std::string> MetaClient::ReadLink(const Cred& c, uint64_t ino) {
 
 Result<fb::Attr> MetaClient::Link(const Cred& c, uint64_t ino,
                                   uint64_t new_parent, std::string_view new_name) {
-  return AttrCall(fb::MetaMethod::Link, Retry::kUndelivered,
+  return AttrCall(fb::MetaMethod::Link, Retry::kExactlyOnce,
                   [&](fbs::FlatBufferBuilder& b) {
                     auto caller = MakeCaller(b, c);
                     auto n = b.CreateString(new_name);
@@ -381,7 +403,7 @@ Result<fb::Attr> MetaClient::Link(const Cred& c, uint64_t ino,
 }
 
 Status MetaClient::Unlink(const Cred& c, uint64_t parent, std::string_view name) {
-  return EmptyCall(fb::MetaMethod::Unlink, Retry::kUndelivered,
+  return EmptyCall(fb::MetaMethod::Unlink, Retry::kExactlyOnce,
                    [&](fbs::FlatBufferBuilder& b) {
                      auto caller = MakeCaller(b, c);
                      auto n = b.CreateString(name);
@@ -390,7 +412,7 @@ Status MetaClient::Unlink(const Cred& c, uint64_t parent, std::string_view name)
 }
 
 Status MetaClient::Rmdir(const Cred& c, uint64_t parent, std::string_view name) {
-  return EmptyCall(fb::MetaMethod::Rmdir, Retry::kUndelivered,
+  return EmptyCall(fb::MetaMethod::Rmdir, Retry::kExactlyOnce,
                    [&](fbs::FlatBufferBuilder& b) {
                      auto caller = MakeCaller(b, c);
                      auto n = b.CreateString(name);
@@ -401,7 +423,7 @@ Status MetaClient::Rmdir(const Cred& c, uint64_t parent, std::string_view name) 
 Status MetaClient::Rename(const Cred& c, uint64_t parent, std::string_view name,
                           uint64_t new_parent, std::string_view new_name,
                           uint32_t flags) {
-  return EmptyCall(fb::MetaMethod::Rename, Retry::kUndelivered,
+  return EmptyCall(fb::MetaMethod::Rename, Retry::kExactlyOnce,
                    [&](fbs::FlatBufferBuilder& b) {
                      auto caller = MakeCaller(b, c);
                      auto n = b.CreateString(name);
@@ -414,7 +436,7 @@ Status MetaClient::Rename(const Cred& c, uint64_t parent, std::string_view name,
 
 Result<OpenResult> MetaClient::Open(const Cred& c, uint64_t ino, uint32_t flags) {
   // Not idempotent: a resent Open would leave a second handle on metad.
-  return OpenCall(fb::MetaMethod::Open, Retry::kUndelivered,
+  return OpenCall(fb::MetaMethod::Open, Retry::kExactlyOnce,
                   [&](fbs::FlatBufferBuilder& b) {
                     auto caller = MakeCaller(b, c);
                     return fb::CreateOpenRequest(b, caller, ino, flags).Union();
@@ -474,7 +496,7 @@ Result<StatFsInfo> MetaClient::StatFs(const Cred& c) {
 Status MetaClient::SetXattr(const Cred& c, uint64_t ino, std::string_view name,
                             std::string_view value, uint32_t flags) {
   // XATTR_CREATE/XATTR_REPLACE make a resend fail; plain sets are idempotent.
-  Retry retry = flags == 0 ? Retry::kIdempotent : Retry::kUndelivered;
+  Retry retry = flags == 0 ? Retry::kIdempotent : Retry::kExactlyOnce;
   return EmptyCall(fb::MetaMethod::SetXattr, retry, [&](fbs::FlatBufferBuilder& b) {
     auto caller = MakeCaller(b, c);
     auto n = b.CreateString(name);
@@ -515,7 +537,7 @@ Result<std::vector<std::string>> MetaClient::ListXattr(const Cred& c, uint64_t i
 }
 
 Status MetaClient::RemoveXattr(const Cred& c, uint64_t ino, std::string_view name) {
-  return EmptyCall(fb::MetaMethod::RemoveXattr, Retry::kUndelivered,
+  return EmptyCall(fb::MetaMethod::RemoveXattr, Retry::kExactlyOnce,
                    [&](fbs::FlatBufferBuilder& b) {
                      auto caller = MakeCaller(b, c);
                      auto n = b.CreateString(name);

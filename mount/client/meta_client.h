@@ -13,8 +13,11 @@
 //                 the request never ran: try the next metad (Busy: the same
 //                 one) after a backoff once every metad was tried.
 //   TimedOut, ConnReset
-//                 the request may have run: retried (on the next metad) only
-//                 for idempotent calls; others fail with the error.
+//                 the request may have run: retried (on the next metad) for
+//                 idempotent calls and for mutations sent exactly-once (the
+//                 Caller carries this client's random id and one request id
+//                 reused by every attempt; the leader answers a duplicate
+//                 from its replicated request table); others fail.
 //   SessionExpired
 //                 a new session is opened with Hello and the call retried once.
 //   anything else is the answer (NotFound, AccessDenied, ...).
@@ -154,6 +157,8 @@ class MetaClient {
   enum class Retry {
     kIdempotent,   // safe to resend after a timeout
     kUndelivered,  // resend only when the request surely did not run
+    kExactlyOnce,  // a mutation with a request id: resent like kIdempotent,
+                   // the leader's request table drops a duplicate
   };
   using BuildFn =
       std::function<flatbuffers::Offset<void>(flatbuffers::FlatBufferBuilder&)>;
@@ -184,6 +189,8 @@ class MetaClient {
   Client& rpc_;
   Logger& log_;
   std::atomic<uint64_t> session_{0};
+  const uint64_t client_id_;                   // Caller.client_id, random
+  std::atomic<uint64_t> next_request_id_{1};   // Caller.request_id
   std::atomic<uint32_t> lease_ms_{0};
 
   mutable std::mutex mu_;
