@@ -21,4 +21,5 @@ meson install -C build --quiet
 ./deploy/opendfs-local up --root /var/tmp/opendfs-local --mount "$mnt"
 echo
 echo "Try:  cp -r /usr/include/linux $mnt/ && ls $mnt && df -h $mnt"
+echo "      opendfs cluster status    (the cluster is named in /etc/opendfs/dfscli.conf)"
 echo "Stop: ./deploy/opendfs-local down --root /var/tmp/opendfs-local"

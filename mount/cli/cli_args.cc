@@ -60,16 +60,24 @@ std::string CliUsage() {
          "  blockd decommission ADDR  drain a blockd (host:port) before switching it off\n"
          "  blockd recommission ADDR  stop draining it\n"
          "The seed's -ls, -mkdir, -put, -get, -rm, -rmr are accepted too.\n"
-         "Cluster: -c FILE (namenode_addr), else -n LIST, else $OPENDFS_METADS.\n";
+         "Options may come before or after the command; -- ends them.\n"
+         "Cluster: -c FILE (namenode_addr), else -n LIST, else $OPENDFS_METADS, else the\n"
+         "OpenDFS mount holding the working directory (relative paths then start there),\n"
+         "else /etc/opendfs/dfscli.conf.\n";
 }
 
 Result<CliArgs> ParseCliArgs(const std::vector<std::string>& argv) {
   CliArgs a;
   std::vector<std::string> words;
   std::string flags;
+  bool only_operands = false;  // after "--"
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& w = argv[i];
-    if ((w == "-c" || w == "-n") && a.command.empty() && words.empty()) {
+    if (only_operands) {
+      words.push_back(w);
+    } else if (w == "--") {
+      only_operands = true;
+    } else if (w == "-c" || w == "-n") {
       if (i + 1 >= argv.size()) return Bad(w + " needs an argument");
       (w == "-c" ? a.config_path : a.metads) = argv[++i];
     } else if (w == "-h" || w == "--help") {
@@ -129,30 +137,6 @@ Result<CliArgs> ParseCliArgs(const std::vector<std::string>& argv) {
     return Bad(fmt::format("{}: wrong number of operands ({})", name, a.operands.size()));
   }
   return a;
-}
-
-Result<client::ClientConfig> FindCluster(const CliArgs& args, const char* env_metads) {
-  ConfigFile file = client::EmptyConfig("command line");
-  if (!args.config_path.empty()) {
-    ODFS_ASSIGN_OR_RETURN(file, ConfigFile::Load(args.config_path));
-  }
-  ODFS_ASSIGN_OR_RETURN(client::ClientConfig c, client::ClientConfig::Load(file));
-  if (!c.metads.empty()) return c;
-  std::string list = args.metads;
-  std::string from = "-n";
-  if (list.empty() && env_metads != nullptr && *env_metads != '\0') {
-    list = env_metads;
-    from = "OPENDFS_METADS";
-  }
-  if (list.empty()) {
-    return Bad(args.config_path.empty()
-                   ? "no cluster: give -c dfscli.conf, -n host:port or set OPENDFS_METADS"
-                   : args.config_path + ": no namenode_addr");
-  }
-  auto eps = Endpoint::ParseList(list);
-  if (!eps.ok()) return eps.status().Annotate(from);
-  c.metads = std::move(*eps);
-  return c;
 }
 
 }  // namespace opendfs::cli

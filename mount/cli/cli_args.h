@@ -9,8 +9,9 @@
 // The seed's dfscli forms -ls, -mkdir, -put, -get, -rm, -rmr are the same
 // commands (any command works with a leading dash). Flags may come before or after the command's operands.
 //
-// The cluster is found from -c FILE (namenode_addr), else -n LIST, else the
-// OPENDFS_METADS environment variable (FindCluster).
+// -c and -n may also come after the command; "--" makes every later word an
+// operand (a path starting with '-'). The cluster is found by FindCluster
+// (cluster_finder.h).
 //
 // Failure modes: Invalid with a one-line reason (unknown command or flag,
 // wrong operand count, no cluster given).
@@ -41,9 +42,6 @@ struct CliArgs {
 };
 
 Result<CliArgs> ParseCliArgs(const std::vector<std::string>& argv);
-
-// The client settings: -c's file, else -n, else `env_metads` (may be null).
-Result<client::ClientConfig> FindCluster(const CliArgs& args, const char* env_metads);
 
 std::string CliUsage();
 

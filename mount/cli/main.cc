@@ -1,5 +1,6 @@
 // opendfs: the command-line client (the seed's dfscli plus admin commands).
-// Parses the command line (cli_args.h), finds the cluster, runs one command
+// Parses the command line (cli_args.h), finds the cluster (cluster_finder.h),
+// resolves relative remote paths, runs one command
 // (commands.h) and exits 0, 1 (the command failed) or 2 (usage).
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 
 #include "libnet/log.h"
 #include "mount/cli/cli_args.h"
+#include "mount/cli/cluster_finder.h"
 #include "mount/cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -23,12 +25,13 @@ int main(int argc, char** argv) {
     std::fputs(cli::CliUsage().c_str(), stdout);
     return 0;
   }
-  auto config = cli::FindCluster(*parsed, std::getenv("OPENDFS_METADS"));
-  if (!config.ok()) {
-    std::fprintf(stderr, "opendfs: %s\n", config.status().message().c_str());
+  auto found = cli::FindCluster(*parsed, cli::ReadCliEnv());
+  if (!found.ok()) {
+    std::fprintf(stderr, "opendfs: %s\n", found.status().message().c_str());
     return 2;
   }
+  cli::ResolveRemoteOperands(found->cwd_remote, *parsed);
   Logger log(LogLevel::kWarn);
-  cli::Ctx ctx(std::move(*config), log);
+  cli::Ctx ctx(std::move(found->config), log);
   return cli::RunCommand(*parsed, ctx);
 }

@@ -63,7 +63,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { local what=$1; shift; "$@" || fail "$what: '$*' failed"; }
 
 e2e_up() {
-  "$LOCAL" up --root "$E2E_ROOT" --mount "$MNT" --net "$E2E_NET" "$@" >"$E2E_ROOT/up.log" 2>&1 ||
+  "$LOCAL" up --root "$E2E_ROOT" --mount "$MNT" --net "$E2E_NET" --cli-conf "$E2E_ROOT/dfscli.conf" "$@" \
+    >"$E2E_ROOT/up.log" 2>&1 ||
     { cat "$E2E_ROOT/up.log"; fail "opendfs-local up"; }
   export OPENDFS_METADS
   OPENDFS_METADS=$(sed -n 's/^OPENDFS_METADS=//p' "$E2E_ROOT/cluster.env")

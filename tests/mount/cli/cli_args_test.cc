@@ -1,4 +1,5 @@
 #include "mount/cli/cli_args.h"
+#include "mount/cli/cluster_finder.h"
 
 #include <gtest/gtest.h>
 
@@ -77,28 +78,17 @@ TEST(ParseCliArgs, Errors) {
   EXPECT_TRUE(ParseCliArgs({"--help"})->help);
 }
 
-TEST(FindCluster, ConfigThenFlagThenEnvironment) {
-  CliArgs a;
-  a.config_path = kTestData + "seed_dfscli.conf";
-  a.metads = "10.0.0.1:1";
-  auto c = FindCluster(a, "10.0.0.2:2");
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->metads[0].ToString(), "127.0.0.1:8000");
-  EXPECT_EQ(c->blk_rep, 3);
+TEST(ParseCliArgs, OptionsAfterTheCommandAndDoubleDash) {
+  auto a = ParseCliArgs({"ls", "/x", "-n", "h:1"});
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->metads, "h:1");
+  EXPECT_EQ(a->operands, (V{"/x"}));
 
-  a.config_path.clear();
-  c = FindCluster(a, "10.0.0.2:2");
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->metads[0].ToString(), "10.0.0.1:1");
-
-  a.metads.clear();
-  c = FindCluster(a, "10.0.0.2:2,10.0.0.3:3");
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->metads.size(), 2u);
-
-  EXPECT_FALSE(FindCluster(a, nullptr).ok());
-  EXPECT_FALSE(FindCluster(a, "").ok());
-  EXPECT_FALSE(FindCluster(a, "garbage").ok());
+  auto d = ParseCliArgs({"rm", "--", "-weird", "-p"});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->operands, (V{"-weird", "-p"}));
+  EXPECT_FALSE(d->parents);
+  EXPECT_FALSE(ParseCliArgs({"ls", "-c"}).ok());  // -c needs its file
 }
 
 }  // namespace
