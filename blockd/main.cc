@@ -20,29 +20,27 @@
 #include "blockd/settings.h"
 #include "libnet/daemon.h"
 #include "libnet/log.h"
+#include "libnet/version.h"
 
 namespace {
 
-void Usage() {
-  std::fprintf(stderr,
+void Usage(std::FILE* to) {
+  std::fprintf(to,
                "usage: opendfs-blockd -c datanode.conf [-f]\n"
-               "  -c FILE  configuration in the seed's format (Server server; "
+               "  -c FILE    configuration in the seed's format (Server server; "
                "server.key = value;)\n"
-               "  -f       stay in the foreground (overrides server.daemon)\n");
+               "  -f         stay in the foreground (overrides server.daemon)\n"
+               "  -h, --help this text;  --version  the version\n");
 }
 
-// Where start-up errors go: stderr, or after Daemonize (which points stderr
-// at /dev/null) a copy of the original stderr kept until the node is ready,
-// so "opendfs-blockd -c x.conf" in a script still prints why it failed.
-int g_error_fd = STDERR_FILENO;
 // True once the log goes to error_log: a failure is then also logged there
 // (when the log is stderr, the one stderr line is enough).
 bool g_log_to_file = false;
 
+// One line on the terminal that started us (through the waiting parent once
+// daemonized, see libnet/daemon.h) and in the log.
 int Fail(opendfs::Logger* log, const std::string& line) {
-  std::string text = "opendfs-blockd: " + line + "\n";
-  ssize_t n = ::write(g_error_fd, text.data(), text.size());
-  (void)n;
+  opendfs::ReportStartupError("opendfs-blockd: " + line);
   if (log && g_log_to_file) log->Error("blockd: {}", line);
   return 1;
 }
@@ -53,18 +51,27 @@ int main(int argc, char** argv) {
   using namespace opendfs;
   std::string config;
   bool foreground = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      Usage(stdout);
+      return 0;
+    }
+    if (!std::strcmp(argv[i], "--version")) {
+      std::printf("opendfs-blockd %s\n", kVersion);
+      return 0;
+    }
+  }
   int opt;
-  while ((opt = getopt(argc, argv, "c:fh")) != -1) {
+  while ((opt = getopt(argc, argv, "c:f")) != -1) {
     switch (opt) {
       case 'c': config = optarg; break;
       case 'f': foreground = true; break;
-      case 'h': Usage(); return 0;
-      default: Usage(); return 1;
+      default: Usage(stderr); return 2;
     }
   }
   if (config.empty() || optind != argc) {
-    Usage();
-    return 1;
+    Usage(stderr);
+    return 2;
   }
   Result<blockd::BlockdSettings> settings = blockd::LoadBlockdSettingsFile(config);
   if (!settings.ok()) return Fail(nullptr, settings.status().message());
@@ -83,10 +90,8 @@ int main(int argc, char** argv) {
   // Before any thread: the mask is inherited, signals reach only sigwait.
   BlockDaemonSignals();
   if (settings->daemon && !foreground) {
-    // The parent exits in Daemonize once the child reports ready (or dies);
-    // the child's later errors go to the log only.
-    g_error_fd = ::dup(STDERR_FILENO);
-    if (g_error_fd < 0) g_error_fd = STDERR_FILENO;
+    // The parent exits in Daemonize once the child reports ready or a
+    // failure (or dies); the child's later errors go to the log only.
     if (Status st = Daemonize(); !st.ok()) return Fail(&log, st.ToString());
   }
   if (Status st = SetUpCoreDumps(settings->coredump_dir); !st.ok())
@@ -97,10 +102,6 @@ int main(int argc, char** argv) {
   Result<std::unique_ptr<blockd::BlockdNode>> node = blockd::BlockdNode::Start(*settings, log);
   if (!node.ok()) return Fail(&log, "start: " + node.status().ToString());
   NotifyReady();
-  if (g_error_fd != STDERR_FILENO) {
-    ::close(g_error_fd);
-    g_error_fd = STDERR_FILENO;
-  }
 
   WaitForStopSignal(log);
   log.Info("blockd: stop signal received; shutting down");

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 namespace opendfs {
 namespace {
@@ -36,12 +37,24 @@ Status Daemonize() {
   if (pid > 0) {
     // Parent: wait for the child's verdict, then leave.
     close(fds[1]);
-    char c = 0;
-    ssize_t n;
-    do {
-      n = read(fds[0], &c, 1);
-    } while (n < 0 && errno == EINTR);
-    _exit(n == 1 && c == 'R' ? 0 : 1);
+    std::string said;
+    char buf[512];
+    for (;;) {
+      ssize_t n = read(fds[0], buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      said.append(buf, static_cast<size_t>(n));
+      if (said[0] == 'R') break;
+    }
+    if (!said.empty() && said[0] == 'R') _exit(0);
+    if (said.size() > 1) {
+      ssize_t w = write(STDERR_FILENO, said.data() + 1, said.size() - 1);
+      (void)w;
+    } else {
+      std::fprintf(stderr, "%s: exited during start-up (see its error_log)\n",
+                   program_invocation_short_name);
+    }
+    _exit(1);
   }
   close(fds[0]);
   g_ready_fd = fds[1];
@@ -61,6 +74,20 @@ void NotifyReady() {
   if (g_ready_fd < 0) return;
   char c = 'R';
   ssize_t n = write(g_ready_fd, &c, 1);
+  (void)n;
+  close(g_ready_fd);
+  g_ready_fd = -1;
+}
+
+void ReportStartupError(const std::string& line) {
+  std::string text = line + "\n";
+  if (g_ready_fd < 0) {
+    ssize_t n = write(STDERR_FILENO, text.data(), text.size());
+    (void)n;
+    return;
+  }
+  text.insert(text.begin(), 'E');
+  ssize_t n = write(g_ready_fd, text.data(), text.size());
   (void)n;
   close(g_ready_fd);
   g_ready_fd = -1;

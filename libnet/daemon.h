@@ -32,6 +32,11 @@ Status Daemonize();
 // In a daemonized child: tells the waiting parent that start-up succeeded.
 // No-op when not daemonized.
 void NotifyReady();
+// A start-up failure, as one line on the terminal that started the daemon:
+// before NotifyReady() in a daemonized child the waiting parent prints it
+// (then exits 1), otherwise it goes to stderr. A child that dies before
+// either makes the parent print "<program>: exited during start-up".
+void ReportStartupError(const std::string& line);
 
 // Raises RLIMIT_CORE and changes directory to `dir` so core files land there;
 // an empty dir leaves the working directory alone.

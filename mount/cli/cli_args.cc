@@ -43,6 +43,7 @@ const CommandSpec* FindCommand(const std::string& name) {
 
 std::string CliUsage() {
   return "usage: opendfs [-c dfscli.conf | -n host:port[,host:port...]] COMMAND [ARGS]\n"
+         "       opendfs --help | --version\n"
          "  ls [PATH...]              list directories (default /)\n"
          "  mkdir [-p] PATH...        make directories\n"
          "  put [-f] LOCAL REMOTE     copy a local file in (- reads stdin; -f overwrites)\n"
@@ -82,6 +83,8 @@ Result<CliArgs> ParseCliArgs(const std::vector<std::string>& argv) {
       (w == "-c" ? a.config_path : a.metads) = argv[++i];
     } else if (w == "-h" || w == "--help") {
       a.help = true;
+    } else if (w == "--version") {
+      a.version = true;
     } else if (w == "--json") {
       flags += 'j';
     } else if (w == "--blocks") {
@@ -99,7 +102,7 @@ Result<CliArgs> ParseCliArgs(const std::vector<std::string>& argv) {
       words.push_back(w);
     }
   }
-  if (a.help) return a;
+  if (a.help || a.version) return a;
   if (words.empty()) return Bad("no command given");
   std::string name = words[0];
   size_t first_operand = 1;

@@ -39,6 +39,7 @@ struct CliArgs {
   bool blocks = false;       // fsck --blocks
   bool locations = false;    // fsck --locations
   bool help = false;
+  bool version = false;  // --version
 };
 
 Result<CliArgs> ParseCliArgs(const std::vector<std::string>& argv);

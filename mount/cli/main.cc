@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "libnet/log.h"
+#include "libnet/version.h"
 #include "mount/cli/cli_args.h"
 #include "mount/cli/cluster_finder.h"
 #include "mount/cli/commands.h"
@@ -20,6 +21,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "opendfs: %s\n%s", parsed.status().message().c_str(),
                  cli::CliUsage().c_str());
     return 2;
+  }
+  if (parsed->version) {
+    std::printf("opendfs %s\n", kVersion);
+    return 0;
   }
   if (parsed->help) {
     std::fputs(cli::CliUsage().c_str(), stdout);

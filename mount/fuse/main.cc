@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +25,7 @@
 #include "libnet/client.h"
 #include "libnet/daemon.h"
 #include "libnet/log.h"
+#include "libnet/version.h"
 #include "mount/client/block_client.h"
 #include "mount/client/meta_client.h"
 #include "mount/fuse/fs.h"
@@ -67,9 +70,17 @@ Result<Services> StartServices(const MountOptions& o, Logger& log) {
   return s;
 }
 
-int Run(const MountOptions& opts) {
+int Run(MountOptions opts) {
   Logger log(opts.client.log_level);
+  if (opts.client.error_log.empty() && !opts.foreground) {
+    // Daemonized, stderr is /dev/null: log to a file rather than nowhere.
+    const char* home = std::getenv("HOME");
+    opts.client.error_log = DefaultMountLog(opts.mountpoint, geteuid() == 0, home ? home : "");
+  }
   if (!opts.client.error_log.empty()) {
+    std::error_code ec;  // a fresh machine has no /var/log/opendfs yet
+    std::filesystem::path p(opts.client.error_log);
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
     Status s = log.OpenFile(opts.client.error_log);
     if (!s.ok()) {
       std::fprintf(stderr, "opendfs-mount: error_log: %s\n", s.ToString().c_str());
@@ -111,14 +122,12 @@ int Run(const MountOptions& opts) {
     fuse_session_destroy(se);
     return 1;
   }
-  bool daemonized = false;
   if (!opts.foreground) {
     Status d = Daemonize();
     if (!d.ok()) {
       std::fprintf(stderr, "opendfs-mount: %s\n", d.ToString().c_str());
       goto unmount;
     }
-    daemonized = true;
     if (chdir("/") != 0) { /* stay where we are */ }
   }
   {
@@ -126,9 +135,7 @@ int Run(const MountOptions& opts) {
     if (!services.ok()) {
       log.Error("mount: opening a session with {} failed: {}", opts.source,
                 services.status().ToString());
-      if (!daemonized) {
-        std::fprintf(stderr, "opendfs-mount: %s\n", services.status().ToString().c_str());
-      }
+      ReportStartupError("opendfs-mount: " + services.status().ToString());
       goto unmount;
     }
     fs.Attach(std::move(*services));
@@ -176,7 +183,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (opts->version) {
-    std::printf("opendfs-mount 0.1.0 (libfuse %s)\n", fuse_pkgversion());
+    std::printf("opendfs-mount %s (libfuse %s)\n", opendfs::kVersion, fuse_pkgversion());
     return 0;
   }
   return Run(*opts);

@@ -1,5 +1,7 @@
 #include "mount/fuse/mount_options.h"
 
+#include <cctype>
+
 #include <charconv>
 #include <cstdlib>
 
@@ -74,6 +76,21 @@ std::string EscapeFuseOpt(const std::string& opt) {
   return out;
 }
 
+std::string DefaultMountLog(const std::string& mountpoint, bool root, const std::string& home) {
+  std::string name;
+  for (char c : mountpoint) {
+    if (c == '/') {
+      if (!name.empty() && name.back() != '-') name += '-';
+    } else {
+      name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ? c : '_';
+    }
+  }
+  while (!name.empty() && name.back() == '-') name.pop_back();
+  if (name.empty()) name = "root";
+  std::string dir = root || home.empty() ? "/var/log/opendfs" : home + "/.cache/opendfs";
+  return dir + "/mount-" + name + ".log";
+}
+
 std::string MountUsage() {
   return "usage: opendfs-mount SOURCE MOUNTPOINT [-f] [-d] [-s] [-o opt,...]\n"
          "  SOURCE   metads as host:port[,host:port...]\n"
@@ -82,7 +99,8 @@ std::string MountUsage() {
          "  -s       single-threaded\n"
          "  -o config=FILE        dfscli.conf (namenode_addr, blk_sz, blk_rep, ...)\n"
          "  -o blk_sz=SIZE,blk_rep=N   block size and replicas of new files\n"
-         "  -o error_log=FILE,log_level=LOG_INFO\n"
+         "  -o error_log=FILE,log_level=LOG_INFO   (daemonized, no error_log:\n"
+         "                       /var/log/opendfs/mount-MOUNTPOINT.log)\n"
          "  -o attr_timeout=S,entry_timeout=S,negative_timeout=S   (default 1,1,0)\n"
          "  -o max_threads=N      FUSE worker threads (default 16)\n"
          "  -o read_ahead_kb=N    kernel read-ahead (default 1024, 0 = kernel's)\n"

@@ -6,6 +6,7 @@
 // ':' when -o config=FILE names them with namenode_addr). Own -o keys:
 //   config=FILE            the seed's dfscli.conf
 //   blk_sz=, blk_rep=, namenode_addr=, error_log=, log_level=, daemon=,
+//   (without error_log a daemonized mount logs to DefaultMountLog)
 //   recv_buff_len=, send_buff_len=   dfscli.conf keys (override the file)
 //   attr_timeout=S, entry_timeout=S, negative_timeout=S   kernel cache (s)
 //   max_threads=N          FUSE worker threads
@@ -54,6 +55,11 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args);
 
 // Usage text for -h.
 std::string MountUsage();
+
+// Where a daemonized mount logs when no error_log is given (its stderr is
+// /dev/null then): /var/log/opendfs/mount-<mountpoint>.log for root, else
+// $HOME/.cache/opendfs/mount-<mountpoint>.log ("/mnt/a b" -> "mnt-a_b").
+std::string DefaultMountLog(const std::string& mountpoint, bool root, const std::string& home);
 
 // "a,b" -> "a\,b" (libfuse splits -o values at unescaped commas).
 std::string EscapeFuseOpt(const std::string& opt);

@@ -10,7 +10,9 @@
 #  - `opendfs-local status --json` lists every process with pid, address,
 #    data dir and state, and a killed blockd shows as stopped;
 #  - a failed `up` stops the daemons it had started (none left running);
-#  - a cluster root and a mountpoint with spaces work.
+#  - a cluster root and a mountpoint with spaces work;
+#  - a daemon failing after it daemonized still says why on the terminal,
+#    and every binary answers --version with the project's version.
 . "$(dirname "$0")/lib.sh"
 
 SYS_CONF=/etc/opendfs/dfscli.conf
@@ -107,4 +109,21 @@ if [ -f "$BAD/metad1/metad.pid" ] && kill -0 "$(cat "$BAD/metad1/metad.pid")" 2>
 fi
 [ -f "$BAD/cluster.env" ] && fail "a failed up left $BAD/cluster.env"
 echo "failed up: its metad stopped, nothing recorded"
+
+# ---- start-up failures after the fork reach the terminal ----
+sed -e "s|^server.editlog_dir = .*|server.editlog_dir = \"$E2E_ROOT/not-a-dir/editlog\";|" \
+    -e "s|^server.pid_file = .*|server.pid_file = \"$E2E_ROOT/late.pid\";|" \
+    "$BAD/metad1/namenode.conf" > "$E2E_ROOT/late.conf"
+grep -q "daemon = ALLOW" "$E2E_ROOT/late.conf" || fail "late.conf does not daemonize"
+if "$BUILD/metad/opendfs-metad" -c "$E2E_ROOT/late.conf" 2>"$E2E_ROOT/late.err"; then
+  fail "metad with an editlog_dir under a file started"
+fi
+grep -q "opendfs-metad: .*editlog.*not-a-dir" "$E2E_ROOT/late.err" ||
+  fail "metad's failure after the fork did not reach the terminal: $(cat "$E2E_ROOT/late.err")"
+version=$(sed -n "s/^  version : '\(.*\)',/\1/p" "$SRC/meson.build")
+for b in metad/opendfs-metad blockd/opendfs-blockd mount/opendfs-mount mount/opendfs; do
+  "$BUILD/$b" --version | grep -q " $version" || fail "$b --version: $("$BUILD/$b" --version)"
+  "$BUILD/$b" --help >/dev/null || fail "$b --help"
+done
+echo "start-up failure after the fork printed; --version $version everywhere"
 e2e_pass

@@ -281,7 +281,7 @@ TEST_F(BlockdProcessTest, BindFailureExitsOne) {
 
 TEST_F(BlockdProcessTest, MissingConfigArgumentIsAUsageError) {
   RunResult r = RunCommand(kBin);
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);  // usage errors exit 2, as every binary does
   EXPECT_NE(r.output.find("usage"), std::string::npos);
 }
 

@@ -76,6 +76,7 @@ TEST(ParseCliArgs, Errors) {
   EXPECT_FALSE(ParseCliArgs({"-n"}).ok());
   EXPECT_FALSE(ParseCliArgs({"-z", "ls"}).ok());
   EXPECT_TRUE(ParseCliArgs({"--help"})->help);
+  EXPECT_TRUE(ParseCliArgs({"--version"})->version);
 }
 
 TEST(ParseCliArgs, OptionsAfterTheCommandAndDoubleDash) {

@@ -95,5 +95,12 @@ TEST(EscapeFuseOpt, EscapesCommasAndBackslashes) {
   EXPECT_TRUE(Has(m->fuse_opts, "fsname=x,y"));
 }
 
+TEST(DefaultMountLog, NamedAfterTheMountpoint) {
+  EXPECT_EQ(DefaultMountLog("/mnt/opendfs", true, "/root"), "/var/log/opendfs/mount-mnt-opendfs.log");
+  EXPECT_EQ(DefaultMountLog("/mnt/a b//c/", true, ""), "/var/log/opendfs/mount-mnt-a_b-c.log");
+  EXPECT_EQ(DefaultMountLog("/", true, ""), "/var/log/opendfs/mount-root.log");
+  EXPECT_EQ(DefaultMountLog("/home/u/m", false, "/home/u"), "/home/u/.cache/opendfs/mount-home-u-m.log");
+}
+
 }  // namespace
 }  // namespace opendfs::mountfs
