@@ -106,10 +106,28 @@ getfacl -p "$MNT/t/f" | grep -qx "user:4321:rw-.*#effective:r--" || fail "getfac
 same_acls "getfacl -R, mount vs ext4" "$REF/t" "$MNT/t"
 echo "acl: $(grep -c . "$E2E_ROOT/mnt.out") checks answer as ext4 does; getfacl -R equal"
 
+# metad enforces them too: the CLI (no kernel in between) gets the same
+# answers, and what it creates inherits the default ACL.
+as_other "$CLI" get /t/f - >/dev/null 2>&1 || fail "CLI: named user cannot read /t/f"
+as_other "$CLI" get /t/g - >/dev/null 2>&1 && fail "CLI: non-member reads /t/g"
+as_member "$CLI" get /t/g - >/dev/null 2>&1 || fail "CLI: named group member cannot read /t/g"
+echo c | "$CLI" put - /t/dd/cli >/dev/null
+getfacl -p "$MNT/t/dd/cli" | grep -qx "user:4321:rwx.*" || fail "CLI: create did not inherit the default ACL"
+rm "$MNT/t/dd/cli"
+echo "acl: metad enforces and inherits them for the CLI too"
+
 # A second mount sees them.
 e2e_mount2 -o blk_sz=1MB,allow_other
 same_acls "second mount" "$REF/t" "$MNT2/t"
 [ "$(can as_other read "$MNT2/t/f")" = yes ] || fail "second mount: named user cannot read"
+# A change through one mount reaches the other's cached ACL within
+# attr_timeout (1 s), as a chmod does.
+setfacl -m u:4321:- "$MNT/t/f"
+[ "$(can as_other read "$MNT/t/f")" = no ] || fail "this mount: revoked entry still reads"
+sleep 1.5
+[ "$(can as_other read "$MNT2/t/f")" = no ] || fail "second mount: revoked entry still reads after 1.5 s"
+getfacl -p "$MNT2/t/f" | grep -qx "user:4321:---" || fail "second mount: getfacl shows the old ACL"
+setfacl -m u:4321:rw,m::r "$MNT/t/f"  # as it was
 
 # cp -a and rsync -A, in and out.
 cp -a "$REF/t" "$MNT/cp"
