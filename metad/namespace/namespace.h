@@ -19,9 +19,11 @@
 // entry or of the directory, or root, may remove or rename), root passes every
 // rwx check except exec on a non-directory with no x bit at all, setgid
 // directories give new entries their group and new subdirectories the setgid
-// bit. Reads through an open handle (GetBlocks, ReadDir, ReadLink) and the
-// block records take no caller: the service checks access when the handle is
-// opened (Access()).
+// bit. POSIX ACLs (ns_acl.cc) as Linux: a non-owner is judged by the
+// access ACL (named users and groups, limited by the mask), new entries
+// inherit a directory's default ACL instead of the umask. Reads through an
+// open handle (GetBlocks, ReadDir, ReadLink) and the block records take no
+// caller: the service checks access when the handle is opened (Access()).
 //
 // Thread-safety: none. The service serialises Apply and every read under its
 // own lock; all methods must be called from one thread at a time.
