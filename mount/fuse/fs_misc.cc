@@ -69,7 +69,7 @@ void Fs::Init(fuse_conn_info* conn) {
     dont_mask_ = true;
   }
   if (!(conn->capable & FUSE_CAP_POSIX_ACL))
-    log_.Warn("mount: kernel lacks FUSE_POSIX_ACL: ACLs are stored but not shown");
+    log_.Warn("mount: kernel lacks FUSE_POSIX_ACL: POSIX ACLs are refused (EOPNOTSUPP)");
   log_.Info("mount: fuse init proto={}.{} max_write={} max_readahead={}",
             conn->proto_major, conn->proto_minor, conn->max_write,
             conn->max_readahead);
