@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # running and testing a mount
   fuse3 attr fio git util-linux procps psmisc
+  # POSIX ACL tests (getfacl, setfacl; rsync -A)
+  acl rsync
 )
 
 missing=()

@@ -132,7 +132,7 @@ Result<Inode*> Namespace::SearchableDir(InodeId parent, const CredView& cred) {
   Inode* dir = inodes_.Find(parent);
   if (dir == nullptr) return Status(StatusCode::NotFound, "no such directory inode");
   if (!dir->is_dir()) return Status(StatusCode::NotDir, "parent is not a directory");
-  ODFS_RETURN_IF_ERROR(CheckAccess(*dir, cred, kAccessExec));
+  ODFS_RETURN_IF_ERROR(Permission(*dir, cred, kAccessExec));
   return dir;
 }
 
@@ -141,12 +141,12 @@ Status Namespace::MayCreate(Inode& parent, std::string_view name,
   ODFS_RETURN_IF_ERROR(CheckNewName(name));
   if (DirOf(parent.id)->Find(name) != nullptr)
     return Status(StatusCode::Exists, "entry exists");
-  return CheckAccess(parent, cred, kAccessWrite | kAccessExec);
+  return Permission(parent, cred, kAccessWrite | kAccessExec);
 }
 
 Status Namespace::MayDelete(const Inode& parent, const Inode& victim,
                             const CredView& cred) const {
-  ODFS_RETURN_IF_ERROR(CheckAccess(parent, cred, kAccessWrite | kAccessExec));
+  ODFS_RETURN_IF_ERROR(Permission(parent, cred, kAccessWrite | kAccessExec));
   if ((parent.mode & S_ISVTX) && !cred.is_root() && cred.uid != parent.uid &&
       cred.uid != victim.uid)
     return Status(StatusCode::NotPermitted,

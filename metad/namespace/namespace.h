@@ -19,9 +19,11 @@
 // entry or of the directory, or root, may remove or rename), root passes every
 // rwx check except exec on a non-directory with no x bit at all, setgid
 // directories give new entries their group and new subdirectories the setgid
-// bit. Reads through an open handle (GetBlocks, ReadDir, ReadLink) and the
-// block records take no caller: the service checks access when the handle is
-// opened (Access()).
+// bit. POSIX ACLs (ns_acl.cc) as Linux: a non-owner is judged by the
+// access ACL (named users and groups, limited by the mask), new entries
+// inherit a directory's default ACL instead of the umask. Reads through an
+// open handle (GetBlocks, ReadDir, ReadLink) and the block records take no
+// caller: the service checks access when the handle is opened (Access()).
 //
 // Thread-safety: none. The service serialises Apply and every read under its
 // own lock; all methods must be called from one thread at a time.
@@ -171,6 +173,34 @@ class Namespace {
   };
   Status SaveBlockWrites(std::vector<WriteRef> refs, ImageSink& sink) const;
   Status LoadBlockWrite(std::string_view key, std::string_view value);
+
+  // POSIX ACLs (ns_acl.cc), kept as the xattrs system.posix_acl_access /
+  // _default in the Linux format (so the editlog and fsimage carry them).
+  struct InheritedAcls {
+    std::string access;   // empty: none (the mode says it all)
+    std::string dflt;     // directories: the parent's default ACL
+  };
+  // The stored value of xattr `name`, or nullptr.
+  const std::string* XattrValue(const Inode& inode, std::string_view name) const;
+  // Adds or replaces / removes one xattr (no checks).
+  void PutXattr(Inode& inode, std::string_view name, std::string value);
+  bool EraseXattr(Inode& inode, std::string_view name);
+  // CheckAccess with the inode's access ACL, if it has one: every
+  // permission check of the namespace goes through here.
+  Status Permission(const Inode& inode, const CredView& cred, int mask) const;
+  // setxattr / removexattr of an ACL name on `inode` by `cred`.
+  ApplyResult SetAcl(Inode& inode, std::string_view name, std::string_view value,
+                     const CredView& cred, int64_t time_ns);
+  ApplyResult RemoveAcl(Inode& inode, std::string_view name, const CredView& cred,
+                        int64_t time_ns);
+  // chmod: the access ACL's owner, mask-or-group and other entries follow
+  // the inode's new mode.
+  void ChmodAcl(Inode& inode);
+  // The mode of a new entry of `parent` (type | bits): the umask applied,
+  // or, when the parent has a default ACL, the ACLs the child inherits.
+  uint32_t CreateMode(const Inode& parent, uint32_t mode, uint32_t umask,
+                      InheritedAcls* acls) const;
+  void AttachAcls(Inode& child, InheritedAcls acls);
 
   // Shared steps.
   Attr MakeAttr(const Inode& inode) const;

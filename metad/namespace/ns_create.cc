@@ -1,7 +1,9 @@
 // mkdir, create/mknod, symlink, link: operations that add a directory entry.
 // Each checks, in Linux's order: parent exists, is a directory and is
 // searchable; the name is valid and absent; the parent is writable; then
-// type-specific rules. Only then does it change anything.
+// type-specific rules. Only then does it change anything. The new inode's
+// mode is the record's with the umask applied, or, in a directory with a
+// default POSIX ACL, limited by the ACL it inherits instead (ns_acl.cc).
 #include <algorithm>
 
 #include "metad/namespace/namespace.h"
@@ -27,8 +29,10 @@ ApplyResult Namespace::ApplyMkdir(const fb::EditMkdir& r) {
   const std::string_view name = Str(r.name());
   NS_TRY(MayCreate(*parent, name, cred));
   NS_TRY(CheckFreshInode(r.inode(), max_inode_id_));
-  Inode* n = NewInode(r.inode(), *parent, S_IFDIR | (r.mode() & 07777), cred,
-                      r.time_ns());
+  InheritedAcls acls;
+  const uint32_t mode = CreateMode(*parent, S_IFDIR | (r.mode() & 07777), r.umask(), &acls);
+  Inode* n = NewInode(r.inode(), *parent, mode, cred, r.time_ns());
+  AttachAcls(*n, std::move(acls));
   n->replication = parent->replication;  // the goal new files inherit; 0: the default
   dirs_.emplace(n->id, Directory(parent->id));
   DirOf(parent->id)->Insert(name, n->id);
@@ -61,7 +65,7 @@ ApplyResult Namespace::ApplyCreate(const fb::EditCreate& r) {
     result.attr = MakeAttr(*existing);
     return result;  // created == false: the caller opens the existing file
   }
-  NS_TRY(CheckAccess(*parent, cred, kAccessWrite | kAccessExec));
+  NS_TRY(Permission(*parent, cred, kAccessWrite | kAccessExec));
   if ((type == S_IFCHR || type == S_IFBLK) && !cred.is_root())
     return Fail(StatusCode::NotPermitted, "only root may create device nodes");
   if (type == S_IFREG) {
@@ -72,8 +76,10 @@ ApplyResult Namespace::ApplyCreate(const fb::EditCreate& r) {
   }
   NS_TRY(CheckFreshInode(r.inode(), max_inode_id_));
 
-  Inode* n = NewInode(r.inode(), *parent, type | (r.mode() & 07777), cred,
-                      r.time_ns());
+  InheritedAcls acls;
+  const uint32_t mode = CreateMode(*parent, type | (r.mode() & 07777), r.umask(), &acls);
+  Inode* n = NewInode(r.inode(), *parent, mode, cred, r.time_ns());
+  AttachAcls(*n, std::move(acls));
   if (type == S_IFREG) {
     n->block_size = r.block_size();
     n->replication = r.replication();

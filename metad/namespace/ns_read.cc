@@ -11,7 +11,7 @@ Result<Attr> Namespace::Lookup(InodeId parent, std::string_view name,
   const Inode* dir = inodes_.Find(parent);
   if (dir == nullptr) return Status(StatusCode::NotFound, "no such directory inode");
   if (!dir->is_dir()) return Status(StatusCode::NotDir, "not a directory");
-  ODFS_RETURN_IF_ERROR(CheckAccess(*dir, cred, kAccessExec));
+  ODFS_RETURN_IF_ERROR(Permission(*dir, cred, kAccessExec));
   if (name.size() > kMaxNameBytes) return Status(StatusCode::NameTooLong, "name too long");
   InodeId child;
   if (name == ".") {
@@ -37,7 +37,7 @@ Result<Attr> Namespace::GetAttr(InodeId ino) const {
 Status Namespace::Access(InodeId ino, const Cred& cred, int mask) const {
   const Inode* inode = inodes_.Find(ino);
   if (inode == nullptr) return Status(StatusCode::NotFound, "no such inode");
-  return CheckAccess(*inode, cred, mask);
+  return Permission(*inode, cred, mask);
 }
 
 Result<DirPage> Namespace::ReadDir(InodeId dir, uint64_t after_cookie,

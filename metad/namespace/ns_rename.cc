@@ -49,7 +49,7 @@ ApplyResult Namespace::ApplyRename(const fb::EditRename& r) {
   if (dst != nullptr) {
     NS_TRY(MayDelete(*dp, *dst, cred));
   } else {
-    NS_TRY(CheckAccess(*dp, cred, kAccessWrite | kAccessExec));
+    NS_TRY(Permission(*dp, cred, kAccessWrite | kAccessExec));
   }
   if (!exchange && dst != nullptr) {
     if (src->is_dir() && !dst->is_dir())
@@ -64,8 +64,8 @@ ApplyResult Namespace::ApplyRename(const fb::EditRename& r) {
   if (exchange && dst->is_dir() && IsAncestor(dst->id, sp->id))
     return Fail(StatusCode::Invalid, "cannot move a directory into its own subtree");
   if (sp != dp) {
-    if (src->is_dir()) NS_TRY(CheckAccess(*src, cred, kAccessWrite));
-    if (exchange && dst->is_dir()) NS_TRY(CheckAccess(*dst, cred, kAccessWrite));
+    if (src->is_dir()) NS_TRY(Permission(*src, cred, kAccessWrite));
+    if (exchange && dst->is_dir()) NS_TRY(Permission(*dst, cred, kAccessWrite));
   }
 
   // Every check passed: change things. Entry pointers die at the first edit.

@@ -9,6 +9,8 @@
 // - truncate: write permission (unless OpenForWrite), regular files only
 //   (IsDir / Invalid); blocks beyond the new size are freed, the last one
 //   shortened; a non-root truncation clears S_ISUID / S_ISGID as a write does.
+// - chmod of an inode with an access ACL rewrites its owner, mask (or
+//   group) and other entries to the new mode (Linux posix_acl_chmod).
 // - times: explicit values need ownership (NotPermitted); "now" needs
 //   ownership or write permission (AccessDenied).
 #include <algorithm>
@@ -60,7 +62,7 @@ ApplyResult Namespace::ApplySetAttr(const fb::EditSetAttr& r) {
     if (!inode->is_reg()) return Fail(StatusCode::Invalid, "truncate of a special file");
     if (r.size() > kMaxFileSize) return Fail(StatusCode::FileTooBig, "size too large");
     if (!Has(fields, F::OpenForWrite))
-      NS_TRY(CheckAccess(*inode, cred, kAccessWrite));
+      NS_TRY(Permission(*inode, cred, kAccessWrite));
     if (!cred.is_root() && !Has(fields, F::Mode)) mode = KillSuid(mode);
   }
   const bool set_atime = Has(fields, F::Atime);
@@ -69,7 +71,7 @@ ApplyResult Namespace::ApplySetAttr(const fb::EditSetAttr& r) {
     const bool now_only = (!set_atime || Has(fields, F::AtimeNow)) &&
                           (!set_mtime || Has(fields, F::MtimeNow));
     if (now_only) {
-      if (!owner) NS_TRY(CheckAccess(*inode, cred, kAccessWrite));
+      if (!owner) NS_TRY(Permission(*inode, cred, kAccessWrite));
     } else if (!owner) {
       return Fail(StatusCode::NotPermitted, "only the owner may set explicit times");
     }
@@ -88,6 +90,7 @@ ApplyResult Namespace::ApplySetAttr(const fb::EditSetAttr& r) {
   inode->mode = mode;
   inode->uid = uid;
   inode->gid = gid;
+  if (Has(fields, F::Mode)) ChmodAcl(*inode);  // posix_acl_chmod
   if (Has(fields, F::Size)) {
     // Also drops blocks allocated past the size but never committed.
     TruncateBlocks(*inode, r.size(), result);

@@ -2,8 +2,10 @@
 // Namespaces as on Linux (xattr_permission): "user." needs read/write
 // permission and exists only on regular files and directories; "trusted." is
 // root's (others: NotPermitted to write, NoData to read, hidden from lists);
-// "security." follows the file's permissions; "system." (POSIX ACLs) and
-// unknown prefixes are NotSupported. Names 1..255 bytes (Range), values up to
+// "security." follows the file's permissions; "system.posix_acl_access" and
+// "system.posix_acl_default" are POSIX ACLs (ns_acl.cc: anyone may read
+// them, the owner or root change them); other "system." names and unknown
+// prefixes are NotSupported. Names 1..255 bytes (Range), values up to
 // 64 KiB (TooBig), all of one inode's names and values up to 1 MiB
 // (NoSpace). Missing attribute: NoData.
 #include <algorithm>
@@ -15,12 +17,14 @@
 namespace opendfs::metad {
 namespace {
 
-enum class XattrNs { kUser, kTrusted, kSecurity, kUnsupported };
+enum class XattrNs { kUser, kTrusted, kSecurity, kAcl, kUnsupported };
 
 XattrNs NsOf(std::string_view name) {
   if (name.starts_with("user.")) return XattrNs::kUser;
   if (name.starts_with("trusted.")) return XattrNs::kTrusted;
   if (name.starts_with("security.")) return XattrNs::kSecurity;
+  if (name == "system.posix_acl_access" || name == "system.posix_acl_default")
+    return XattrNs::kAcl;
   return XattrNs::kUnsupported;
 }
 
@@ -35,9 +39,13 @@ Status CheckXattrName(std::string_view name) {
 }
 
 // May the caller write (write == true) or read the attribute `name`?
+// `access` is the caller's permission check with the inode's ACL.
 Status XattrPermission(const Inode& inode, std::string_view name,
-                       const CredView& cred, bool write) {
+                       const CredView& cred, bool write, const auto& access) {
   switch (NsOf(name)) {
+    case XattrNs::kAcl:
+      if (inode.is_symlink()) return Status(StatusCode::NotSupported, "no ACLs on symlinks");
+      return Status::Ok();  // reads are free; changes: ns_acl.cc
     case XattrNs::kTrusted:
       if (cred.is_root()) return Status::Ok();
       return write ? Status(StatusCode::NotPermitted, "trusted xattrs are root's")
@@ -57,7 +65,7 @@ Status XattrPermission(const Inode& inode, std::string_view name,
     case XattrNs::kUnsupported:
       return Status(StatusCode::NotSupported, "unsupported xattr namespace");
   }
-  return CheckAccess(inode, cred, write ? kAccessWrite : kAccessRead);
+  return access(write ? kAccessWrite : kAccessRead);
 }
 
 auto FindXattr(auto& list, std::string_view name) {
@@ -79,7 +87,15 @@ ApplyResult Namespace::ApplySetXattr(const fb::EditSetXattr& r) {
   const size_t value_size = r.value() ? r.value()->size() : 0;
   if (value_size > kMaxXattrValueBytes)
     return Fail(StatusCode::TooBig, "xattr value larger than 64 KiB");
-  NS_TRY(XattrPermission(*inode, name, cred, /*write=*/true));
+  NS_TRY(XattrPermission(*inode, name, cred, /*write=*/true,
+                         [&](int m) { return Permission(*inode, cred, m); }));
+  if (NsOf(name) == XattrNs::kAcl) {
+    // Flags do not apply (Linux set_posix_acl ignores them).
+    const std::string_view value =
+        value_size ? std::string_view(reinterpret_cast<const char*>(r.value()->data()), value_size)
+                   : std::string_view();
+    return SetAcl(*inode, name, value, cred, r.time_ns());
+  }
 
   Xattrs* list = nullptr;
   if (inode->flags & Inode::kHasXattrs) list = &xattrs_.at(inode->id);
@@ -119,7 +135,9 @@ ApplyResult Namespace::ApplyRemoveXattr(const fb::EditRemoveXattr& r) {
   if (inode == nullptr) return Fail(StatusCode::NotFound, "no such inode");
   const std::string_view name = Str(r.name());
   NS_TRY(CheckXattrName(name));
-  NS_TRY(XattrPermission(*inode, name, cred, /*write=*/true));
+  NS_TRY(XattrPermission(*inode, name, cred, /*write=*/true,
+                         [&](int m) { return Permission(*inode, cred, m); }));
+  if (NsOf(name) == XattrNs::kAcl) return RemoveAcl(*inode, name, cred, r.time_ns());
   if (!(inode->flags & Inode::kHasXattrs)) return Fail(StatusCode::NoData, "no such xattr");
   Xattrs& list = xattrs_.at(inode->id);
   auto it = FindXattr(list, name);
@@ -140,7 +158,8 @@ Result<std::string> Namespace::GetXattr(InodeId ino, std::string_view name,
   const Inode* inode = inodes_.Find(ino);
   if (inode == nullptr) return Status(StatusCode::NotFound, "no such inode");
   ODFS_RETURN_IF_ERROR(CheckXattrName(name));
-  ODFS_RETURN_IF_ERROR(XattrPermission(*inode, name, cred, /*write=*/false));
+  ODFS_RETURN_IF_ERROR(XattrPermission(*inode, name, CredView(cred), /*write=*/false,
+                                       [&](int m) { return Permission(*inode, cred, m); }));
   if (inode->flags & Inode::kHasXattrs) {
     const Xattrs& list = xattrs_.at(ino);
     auto it = FindXattr(list, name);

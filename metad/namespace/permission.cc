@@ -1,5 +1,6 @@
 // Permission checks: the owner/group/other selection of POSIX.1 §4.4 (file
-// access permissions) and Linux's root override (generic_permission).
+// access permissions), POSIX ACLs (Linux acl_permission_check) and Linux's
+// root override (generic_permission).
 #include "metad/namespace/permission.h"
 
 #include <algorithm>
@@ -10,7 +11,8 @@ bool CredView::InGroup(uint32_t g) const {
   return gid == g || std::find(groups.begin(), groups.end(), g) != groups.end();
 }
 
-Status CheckAccess(const Inode& inode, const CredView& cred, int mask) {
+Status CheckAccess(const Inode& inode, const CredView& cred, int mask,
+                   const acl::Acl* access_acl) {
   mask &= 7;
   if (cred.is_root()) {
     if ((mask & kAccessExec) && !inode.is_dir() && (inode.mode & 0111) == 0)
@@ -20,6 +22,9 @@ Status CheckAccess(const Inode& inode, const CredView& cred, int mask) {
   uint32_t bits;
   if (cred.uid == inode.uid) {
     bits = (inode.mode >> 6) & 7;
+  } else if (access_acl != nullptr && (inode.mode & S_IRWXG) != 0) {
+    if (acl::Permits(*access_acl, inode.uid, inode.gid, cred, mask)) return Status::Ok();
+    return Status(StatusCode::AccessDenied, "permission denied by the ACL");
   } else if (cred.InGroup(inode.gid)) {
     bits = (inode.mode >> 3) & 7;
   } else {

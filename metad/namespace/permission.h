@@ -6,6 +6,7 @@
 #include "editlog_generated.h"
 #include "libnet/status.h"
 #include "metad/namespace/inode.h"
+#include "metad/namespace/posix_acl.h"
 #include "metad/namespace/types.h"
 
 namespace opendfs::metad {
@@ -14,7 +15,12 @@ namespace opendfs::metad {
 // Exec) on `inode`. The owner class applies to the owner, else the group class
 // to members of the inode's group, else the other class. Root passes, except
 // exec on a non-directory without any x bit.
-Status CheckAccess(const Inode& inode, const CredView& cred, int mask);
+// With `access_acl` (the inode's system.posix_acl_access), a caller who is
+// not the owner is judged by the ACL (named users, groups, mask) whenever
+// the mode's group bits are not all clear — Linux acl_permission_check,
+// quirk included: with a mask of --- it falls back to the mode bits.
+Status CheckAccess(const Inode& inode, const CredView& cred, int mask,
+                   const acl::Acl* access_acl = nullptr);
 
 // A name to create or remove: 1..255 bytes, no '/' or NUL, not "." or "..".
 // Invalid or NameTooLong.

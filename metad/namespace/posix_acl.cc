@@ -2,6 +2,8 @@
 // posix_acl_permission, posix_acl_equiv_mode, posix_acl_chmod).
 #include "metad/namespace/posix_acl.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -30,6 +32,7 @@ Status Validate(const Acl& acl) {
     if (e.tag < last_tag) return Bad("entries out of order");
     const bool has_id = e.tag == kUser || e.tag == kGroup;
     if (has_id) {
+      if (e.id == kUndefinedId) return Bad("named entry without an id");
       if (e.tag == last_tag && e.id <= last_id) return Bad("duplicate or unsorted id");
       ++named;
       last_id = e.id;
@@ -144,6 +147,34 @@ Acl WithMode(Acl acl, uint32_t mode) {
     if (e.tag == kOther) e.perm = static_cast<uint16_t>(mode & 7);
     if (e.tag == (has_mask ? kMask : kGroupObj)) e.perm = static_cast<uint16_t>((mode >> 3) & 7);
   }
+  return acl;
+}
+
+Acl Inherit(Acl acl, uint32_t* mode) {
+  uint32_t m = *mode;
+  Entry* group_obj = nullptr;
+  Entry* mask_obj = nullptr;
+  for (Entry& e : acl) {
+    switch (e.tag) {
+      case kUserObj:
+        e.perm &= static_cast<uint16_t>((m >> 6) & 7);
+        m &= (static_cast<uint32_t>(e.perm) << 6) | ~static_cast<uint32_t>(S_IRWXU);
+        break;
+      case kGroupObj: group_obj = &e; break;
+      case kMask: mask_obj = &e; break;
+      case kOther:
+        e.perm &= static_cast<uint16_t>(m & 7);
+        m &= static_cast<uint32_t>(e.perm) | ~static_cast<uint32_t>(S_IRWXO);
+        break;
+      default: break;
+    }
+  }
+  Entry* group_class = mask_obj != nullptr ? mask_obj : group_obj;
+  if (group_class != nullptr) {
+    group_class->perm &= static_cast<uint16_t>((m >> 3) & 7);
+    m &= (static_cast<uint32_t>(group_class->perm) << 3) | ~static_cast<uint32_t>(S_IRWXG);
+  }
+  *mode = m;
   return acl;
 }
 

@@ -4,8 +4,8 @@
 // validity (one USER_OBJ/GROUP_OBJ/OTHER, MASK required with named entries,
 // sorted, no duplicate ids) and the access check of Linux posix_acl_permission.
 //
-// Not wired into the namespace yet (issue 12 item 2, ACL part): storage,
-// inheritance and enforcement will use these functions.
+// Used by the namespace (ns_acl.cc) for storage, inheritance and
+// enforcement; tests/metad/namespace/posix_acl_test.cc.
 #pragma once
 
 #include <cstdint>
@@ -57,5 +57,13 @@ bool IsMinimal(const Acl& acl);
 // ACL after a chmod to `mode` (owner, mask-or-group and other entries set).
 uint32_t ModeBits(const Acl& acl);
 Acl WithMode(Acl acl, uint32_t mode);
+
+// A new inode's access ACL from its parent's default ACL (Linux
+// posix_acl_create_masq): each of the owner, mask-or-group and other
+// entries is limited by the create mode's bits, and the mode's permission
+// bits by those entries (set-id and sticky bits kept). The umask plays no
+// part. When the result IsMinimal the mode says it all and no access ACL is
+// stored.
+Acl Inherit(Acl parent_default, uint32_t* mode);
 
 }  // namespace opendfs::metad::acl

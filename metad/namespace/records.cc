@@ -29,12 +29,13 @@ std::string Finish(FlatBufferBuilder& fbb, fb::EditOp type, Offset<T> op) {
 }  // namespace
 
 std::string Mkdir(InodeId parent, std::string_view name, InodeId inode,
-                  uint32_t mode, const Cred& cred, int64_t time_ns) {
+                  uint32_t mode, const Cred& cred, int64_t time_ns,
+                  uint32_t umask) {
   FlatBufferBuilder fbb(128);
   auto n = S(fbb, name);
   auto c = CredOf(fbb, cred);
   return Finish(fbb, fb::EditOp::EditMkdir,
-                fb::CreateEditMkdir(fbb, parent, n, inode, mode, c, time_ns));
+                fb::CreateEditMkdir(fbb, parent, n, inode, mode, c, time_ns, umask));
 }
 
 std::string Create(const CreateArgs& a, const Cred& cred, int64_t time_ns) {
@@ -44,7 +45,7 @@ std::string Create(const CreateArgs& a, const Cred& cred, int64_t time_ns) {
   return Finish(fbb, fb::EditOp::EditCreate,
                 fb::CreateEditCreate(fbb, a.parent, n, a.inode, a.mode, a.rdev,
                                      a.exclusive, a.block_size, a.replication, c,
-                                     time_ns));
+                                     time_ns, 0, a.umask));
 }
 
 std::string Symlink(InodeId parent, std::string_view name, InodeId inode,

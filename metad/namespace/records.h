@@ -23,6 +23,7 @@ struct CreateArgs {
   bool exclusive = true;
   uint32_t block_size = 0;
   uint8_t replication = 0;
+  uint32_t umask = 0;    // applied unless the parent has a default ACL
 };
 
 struct SetAttrArgs {
@@ -38,7 +39,8 @@ struct SetAttrArgs {
 };
 
 std::string Mkdir(InodeId parent, std::string_view name, InodeId inode,
-                  uint32_t mode, const Cred& cred, int64_t time_ns);
+                  uint32_t mode, const Cred& cred, int64_t time_ns,
+                  uint32_t umask = 0);
 std::string Create(const CreateArgs& args, const Cred& cred, int64_t time_ns);
 std::string Symlink(InodeId parent, std::string_view name, InodeId inode,
                     std::string_view target, const Cred& cred, int64_t time_ns);

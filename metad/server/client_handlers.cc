@@ -148,9 +148,11 @@ void MetaServer::RegisterClientHandlers() {
 
   s.Handle<fb::MkdirRequest>(M(fb::MetaMethod::Mkdir), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::MkdirRequest>();
-    uint32_t mode = r->mode() & ~r->umask() & 07777;
+    // The umask is applied by the apply step, unless the parent has a
+    // default ACL (ns_acl.cc).
+    uint32_t mode = r->mode() & 07777;
     Commit(Tagged(r->caller(), records::Mkdir(r->parent(), Str(r->name()), NextInodeId(), mode,
-                          CredFrom(r->caller()), NowNs())),
+                          CredFrom(r->caller()), NowNs(), r->umask() & 0777)),
            &resp, [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
@@ -161,7 +163,8 @@ void MetaServer::RegisterClientHandlers() {
     a.name = Str(r->name());
     a.inode = NextInodeId();
     uint32_t type = r->mode() & S_IFMT;
-    a.mode = (type ? type : S_IFREG) | (r->mode() & ~r->umask() & 07777);
+    a.mode = (type ? type : S_IFREG) | (r->mode() & 07777);
+    a.umask = r->umask() & 0777;
     a.rdev = r->rdev();
     a.exclusive = true;
     a.block_size = static_cast<uint32_t>(settings_.default_blk_sz);
@@ -175,7 +178,8 @@ void MetaServer::RegisterClientHandlers() {
     records::CreateArgs a;
     a.parent = r->parent();
     a.name = Str(r->name());
-    a.mode = S_IFREG | (r->mode() & ~r->umask() & 07777);
+    a.mode = S_IFREG | (r->mode() & 07777);
+    a.umask = r->umask() & 0777;
     a.exclusive = (r->flags() & O_EXCL) != 0;
     uint64_t bs = r->block_size() ? r->block_size() : settings_.default_blk_sz;
     if (bs % (64 << 10) != 0 || bs > (1ull << 31))

@@ -275,14 +275,13 @@ void Fs::ReadLink(fuse_req_t req, fuse_ino_t ino) {
 
 void Fs::Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                dev_t rdev) {
-  // The kernel has applied the umask already (no FUSE_CAP_DONT_MASK).
-  Result<fb::Attr> a = meta_->Mknod(CredOf(req), parent, name, mode, rdev, 0);
+  Result<fb::Attr> a = meta_->Mknod(CredOf(req), parent, name, mode, rdev, UmaskOf(req));
   if (!a.ok()) return ReplyError(req, "mknod", parent, a.status());
   ReplyEntry(req, *a);
 }
 
 void Fs::Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  Result<fb::Attr> a = meta_->Mkdir(CredOf(req), parent, name, mode & 07777, 0);
+  Result<fb::Attr> a = meta_->Mkdir(CredOf(req), parent, name, mode & 07777, UmaskOf(req));
   if (!a.ok()) return ReplyError(req, "mkdir", parent, a.status());
   ReplyEntry(req, *a);
 }

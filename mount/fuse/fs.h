@@ -116,6 +116,14 @@ class Fs {
 
  private:
   client::Cred CredOf(fuse_req_t req) const;
+  // The caller's umask for create/mkdir/mknod. With FUSE_CAP_DONT_MASK the
+  // kernel leaves it to us: metad applies it unless the parent directory
+  // has a default ACL (which replaces it, as on ext4). 0 when the kernel
+  // masked the mode itself.
+  uint32_t UmaskOf(fuse_req_t req) const;
+  // After a change of an inode's ACL or mode through this mount: the
+  // kernel drops its cached attributes and ACLs of it.
+  void InvalidateAttrs(uint64_t ino);
   // Replies with the errno of `s`, logging it when it is not a plain
   // filesystem answer.
   void ReplyError(fuse_req_t req, const char* op, uint64_t ino, const Status& s);
@@ -163,6 +171,7 @@ class Fs {
   InodeTable inodes_;
   std::once_flag read_ahead_once_;
   fuse_session* session_ = nullptr;
+  bool dont_mask_ = false;  // FUSE_CAP_DONT_MASK granted (set in Init)
   client::HeldLocks held_locks_;
 };
 

@@ -115,7 +115,7 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
                 fuse_file_info* fi) {
   client::Cred cred = CredOf(req);
   Result<client::OpenResult> o =
-      meta_->Create(cred, parent, name, mode, 0, static_cast<uint32_t>(fi->flags),
+      meta_->Create(cred, parent, name, mode, UmaskOf(req), static_cast<uint32_t>(fi->flags),
                     static_cast<uint32_t>(options_.client.blk_sz),
                     options_.client.blk_rep);
   if (!o.ok()) return ReplyError(req, "create", parent, o.status());

@@ -1,4 +1,11 @@
 // FUSE init (capabilities), statfs, extended attributes and access.
+//
+// POSIX ACLs (system.posix_acl_access / _default) are xattrs to metad,
+// which validates, stores, inherits and enforces them (metad/namespace/
+// ns_acl.cc). With FUSE_CAP_POSIX_ACL the kernel reads them through
+// getxattr, caches them and checks them itself (default_permissions); it
+// also stops applying the umask (FUSE_CAP_DONT_MASK), which metad applies
+// unless the parent has a default ACL.
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
 
@@ -16,10 +23,6 @@ namespace {
 // so the kernel's getxattr of it before every write is answered locally.
 constexpr const char* kCapabilityXattr = "security.capability";
 
-// POSIX ACLs are not enforced (permissions are the mode bits, checked by
-// metad), so storing one would only mislead: like a filesystem mounted
-// noacl, the mount refuses them with EOPNOTSUPP (getfacl then shows the mode,
-// cp -a falls back to chmod).
 bool IsPosixAcl(const char* name) {
   return std::strncmp(name, "system.posix_acl_", 17) == 0;
 }
@@ -58,6 +61,15 @@ void Fs::Init(fuse_conn_info* conn) {
   // them to itself.
   if (conn->capable & FUSE_CAP_POSIX_LOCKS) conn->want |= FUSE_CAP_POSIX_LOCKS;
   if (conn->capable & FUSE_CAP_FLOCK_LOCKS) conn->want |= FUSE_CAP_FLOCK_LOCKS;
+  // POSIX ACLs, checked by the kernel (it also implies default_permissions)
+  // and by metad; the umask is ours to apply (see UmaskOf).
+  if (conn->capable & FUSE_CAP_POSIX_ACL) conn->want |= FUSE_CAP_POSIX_ACL;
+  if (conn->capable & FUSE_CAP_DONT_MASK) {
+    conn->want |= FUSE_CAP_DONT_MASK;
+    dont_mask_ = true;
+  }
+  if (!(conn->capable & FUSE_CAP_POSIX_ACL))
+    log_.Warn("mount: kernel lacks FUSE_POSIX_ACL: POSIX ACLs are refused (EOPNOTSUPP)");
   log_.Info("mount: fuse init proto={}.{} max_write={} max_readahead={}",
             conn->proto_major, conn->proto_minor, conn->max_write,
             conn->max_readahead);
@@ -83,7 +95,7 @@ void Fs::StatFs(fuse_req_t req, fuse_ino_t ino) {
 
 void Fs::SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name,
                   const char* value, size_t size, int flags) {
-  if (std::strcmp(name, kCapabilityXattr) == 0 || IsPosixAcl(name)) {
+  if (std::strcmp(name, kCapabilityXattr) == 0) {
     fuse_reply_err(req, EOPNOTSUPP);
     return;
   }
@@ -91,15 +103,12 @@ void Fs::SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name,
                              static_cast<uint32_t>(flags));
   if (!s.ok()) return ReplyError(req, "setxattr", ino, s);
   fuse_reply_err(req, 0);
+  if (IsPosixAcl(name)) InvalidateAttrs(ino);  // the mode changed with it
 }
 
 void Fs::GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
   if (std::strcmp(name, kCapabilityXattr) == 0) {
     fuse_reply_err(req, ENODATA);
-    return;
-  }
-  if (IsPosixAcl(name)) {
-    fuse_reply_err(req, EOPNOTSUPP);
     return;
   }
   Result<std::string> v = meta_->GetXattr(CredOf(req), ino, name);
@@ -119,13 +128,19 @@ void Fs::ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 }
 
 void Fs::RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
-  if (IsPosixAcl(name)) {
-    fuse_reply_err(req, EOPNOTSUPP);
-    return;
-  }
   Status s = meta_->RemoveXattr(CredOf(req), ino, name);
   if (!s.ok()) return ReplyError(req, "removexattr", ino, s);
   fuse_reply_err(req, 0);
+  if (IsPosixAcl(name)) InvalidateAttrs(ino);
+}
+
+uint32_t Fs::UmaskOf(fuse_req_t req) const {
+  return dont_mask_ ? static_cast<uint32_t>(fuse_req_ctx(req)->umask & 0777) : 0;
+}
+
+void Fs::InvalidateAttrs(uint64_t ino) {
+  // Attributes only (offset -1): no page-cache work, takes no inode lock.
+  if (session_ != nullptr) (void)fuse_lowlevel_notify_inval_inode(session_, ino, -1, 0);
 }
 
 void Fs::Access(fuse_req_t req, fuse_ino_t ino, int mask) {

@@ -2,6 +2,7 @@
 #include "metad/namespace/posix_acl.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 namespace opendfs::metad::acl {
 namespace {
@@ -38,6 +39,31 @@ TEST(PosixAcl, RejectsMalformed) {
   bad_perm[0].perm = 8;
   EXPECT_FALSE(Parse(Serialize(bad_perm)).ok());
   EXPECT_FALSE(Parse(Serialize({{kUserObj, 6, U}, {kOther, 0, U}})).ok());  // no group
+}
+
+TEST(PosixAcl, NamedEntriesNeedAnId) {
+  Acl a = Sample();
+  a[1].id = U;
+  EXPECT_FALSE(Parse(Serialize(a)).ok());
+}
+
+TEST(PosixAcl, InheritLimitsAclAndModeByEachOther) {
+  // Default u::rwx, u:1001:rwx, g::r-x, m::rwx, o::r-x; create mode 0640.
+  const Acl d = {{kUserObj, 7, U}, {kUser, 7, 1001}, {kGroupObj, 5, U},
+                 {kMask, 7, U},    {kOther, 5, U}};
+  uint32_t mode = S_IFREG | 0640;
+  Acl a = Inherit(d, &mode);
+  EXPECT_EQ(mode, S_IFREG | 0640u);  // group bits = the mask: rwx & r-- (from 0640)
+  const Acl want = {{kUserObj, 6, U}, {kUser, 7, 1001}, {kGroupObj, 5, U},
+                    {kMask, 4, U},    {kOther, 0, U}};
+  EXPECT_EQ(a, want);
+  // Without a mask the group entry takes the group bits; the default's
+  // entries limit the mode too (the umask is not involved at all).
+  uint32_t m2 = S_IFDIR | S_ISGID | 0777;
+  Acl b = Inherit({{kUserObj, 7, U}, {kGroupObj, 5, U}, {kOther, 0, U}}, &m2);
+  EXPECT_EQ(m2, S_IFDIR | S_ISGID | 0750u);
+  EXPECT_TRUE(IsMinimal(b));
+  EXPECT_EQ(ModeBits(b), 0750u);
 }
 
 TEST(PosixAcl, LinuxAccessAlgorithm) {

@@ -67,8 +67,9 @@ TEST_F(XattrTest, Limits) {
 
 TEST_F(XattrTest, Namespaces) {
   EXPECT_EQ(Code(SetXattr(f, "nonsense", "v", 0, alice)), C::NotSupported);
-  EXPECT_EQ(Code(SetXattr(f, "system.posix_acl_access", "v", 0, root)), C::NotSupported);
-  EXPECT_EQ(Code(ns.GetXattr(f, "system.posix_acl_access", alice)), C::NotSupported);
+  EXPECT_EQ(Code(SetXattr(f, "system.other", "v", 0, root)), C::NotSupported);
+  EXPECT_EQ(Code(SetXattr(f, "system.posix_acl_access", "v", 0, root)), C::Invalid);
+  EXPECT_EQ(Code(ns.GetXattr(f, "system.posix_acl_access", alice)), C::NoData);
   // trusted.* is root's: others cannot write it, read it or see it.
   EXPECT_EQ(Code(SetXattr(f, "trusted.t", "v", 0, alice)), C::NotPermitted);
   ASSERT_TRUE(SetXattr(f, "trusted.t", "v", 0, root).status.ok());
