@@ -1,5 +1,6 @@
 #include "metad/replication/replicator.h"
 
+#include <arpa/inet.h>
 #include <time.h>
 
 #include <cstdlib>
@@ -22,6 +23,16 @@ constexpr size_t kSnapshotChunkBytes = 4 << 20;
 constexpr std::chrono::milliseconds kSnapshotChunkTimeout{30000};
 
 Status NotLeader() { return Status(StatusCode::NotLeader, ""); }
+
+// The address outgoing Paxos connections leave from: the bound one when it is
+// a numeric, non-wildcard address, else "" (the kernel's choice).
+std::string SourceHostFor(const Endpoint& bound) {
+  unsigned char buf[sizeof(in6_addr)];
+  const char* h = bound.host.c_str();
+  if (inet_pton(AF_INET, h, buf) == 1) return bound.host == "0.0.0.0" ? "" : bound.host;
+  if (inet_pton(AF_INET6, h, buf) == 1) return bound.host == "::" ? "" : bound.host;
+  return "";
+}
 
 ReplicaStatus FromWire(const fb::PaxosStatusReply& r) {
   ReplicaStatus s;
@@ -183,6 +194,9 @@ Status Replicator::Start() {
   co.name = "metad-paxos-client";
   co.connect_timeout = std::chrono::milliseconds(500);
   co.limits.max_payload_len = 64u << 20;
+  // Paxos traffic leaves from this member's own address: peers (and packet
+  // filters) see who sends it.
+  co.source_host = SourceHostFor(server_->bound());
   client_ = std::make_unique<Client>(co, logger_);
   thread_ = std::thread([this] { Loop(); });
   logger_.Info("paxos: node {} serving peers on {}", options_.self_id,
