@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # running and testing a mount
   fuse3 attr fio git util-linux procps psmisc
+  # partition_test: tc (traffic control) and ip in a private network namespace
+  iproute2
 )
 
 missing=()
