@@ -16,6 +16,8 @@ packages=(
   fuse3 attr fio git util-linux procps psmisc
   # POSIX ACL tests (getfacl, setfacl; rsync -A)
   acl rsync
+  # partition_test: tc (traffic control) and ip in a private network namespace
+  iproute2
 )
 
 missing=()

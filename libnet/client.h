@@ -51,6 +51,10 @@ struct ClientOptions {
   size_t send_buff_len = 0;          // SO_SNDBUF; 0 = OS default
   FrameLimits limits;
   std::string name = "rpc-client";   // log component
+  // Numeric address every connection leaves from ("" = the kernel's choice),
+  // e.g. a metad's own Paxos address, so peers and packet filters see the
+  // member's address rather than the host's primary one.
+  std::string source_host;
 };
 
 // A successful reply: the verified payload and the data trailer.

@@ -110,11 +110,33 @@ Status Connection::Adopt(int fd) {
   return Status::Ok();
 }
 
+Status Connection::BindSource(int family) {
+  sockaddr_storage ss{};
+  const char* host = options_.source_host.c_str();
+  int r = family == AF_INET6 ? uv_ip6_addr(host, 0, reinterpret_cast<sockaddr_in6*>(&ss))
+                             : uv_ip4_addr(host, 0, reinterpret_cast<sockaddr_in*>(&ss));
+  if (r != 0)
+    return Status(StatusCode::Invalid,
+                  fmt::format("source address {} for {}: {}", options_.source_host, peer_,
+                              uv_strerror(r)));
+  r = uv_tcp_bind(&tcp_, reinterpret_cast<const sockaddr*>(&ss), 0);
+  if (r != 0) return UvStatus(r, "bind source " + options_.source_host + " for " + peer_);
+  return Status::Ok();
+}
+
 void Connection::Connect(const sockaddr* addr, std::string peer_name,
                          std::function<void(Status)> done) {
   peer_ = std::move(peer_name);
   connect_done_ = std::move(done);
   connect_req_.data = this;
+  if (!options_.source_host.empty()) {
+    Status bound = BindSource(addr->sa_family);
+    if (!bound.ok()) {
+      auto d = std::move(connect_done_);
+      d(bound);
+      return;
+    }
+  }
   int r = uv_tcp_connect(&connect_req_, &tcp_, addr, [](uv_connect_t* req, int status) {
     auto* c = static_cast<Connection*>(req->data);
     auto done = std::move(c->connect_done_);

@@ -70,6 +70,9 @@ class Connection {
     size_t max_unsent_bytes = 0;  // 0 = no read pausing
     size_t recv_buff_len = 0;
     size_t send_buff_len = 0;
+    // Outgoing connections leave from this numeric address (port chosen by
+    // the kernel); "" lets the kernel pick the source address.
+    std::string source_host;
   };
 
   Connection(LoopThread* loop, SendfilePool* pool, Owner* owner, Logger& log,
@@ -119,6 +122,8 @@ class Connection {
   Logger& log_;
   std::string component_;
   Options options_;
+  // Binds the socket to options_.source_host before a connect.
+  Status BindSource(int family);
   uint64_t id_;
   uv_tcp_t tcp_;
   uv_connect_t connect_req_;

@@ -63,6 +63,8 @@ void Node::FollowLeader(NodeId from, const Ballot& b, int64_t now_ms) {
     ResetElectionTimer(now_ms);
   }
   last_leader_contact_ms_ = now_ms;
+  pre_campaign_ = false;  // a leader is alive: stop asking
+  pre_votes_.clear();
 }
 
 void Node::OnAccept(NodeId from, const Accept& a, int64_t now_ms) {

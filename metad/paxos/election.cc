@@ -11,6 +11,18 @@
 // chosen, else the value accepted at the highest ballot, else a no-op
 // ("Paxos Made Simple" §2.2 P2c and §3, gaps become no-ops).
 //
+// Pre-vote (Raft thesis §9.6, adapted): when the election timer fires a
+// follower first asks every peer whether it would promise the ballot it
+// would campaign with — granted only by a peer that promises no leader a
+// lease and has promised nothing higher. Only with grants from a majority
+// (itself included) does it campaign. Asking changes no state anywhere, so a
+// node cut off from the group (an isolated leader that stepped down) keeps
+// its ballot however long the cut lasts; when it heals, the leader's next
+// heartbeat makes it a follower, instead of its raised ballot deposing the
+// leader (through the Rejects of the leader's heartbeats) and forcing an
+// election the group did not need. A candidate whose campaign times out
+// goes back to asking. Safety does not depend on any of this.
+//
 // Failure modes: a Reject carrying a higher ballot sends a candidate or leader
 // back to follower with its round raised, so its next try outbids; lost
 // Prepares are resent every heartbeat interval; a campaign that does not win
@@ -38,7 +50,55 @@ void Node::BecomeFollower(int64_t now_ms, NodeId leader_hint) {
   ack_sent_ms_.clear();
   ack_recv_ms_.clear();
   read_barrier_slot_ = 0;
+  pre_campaign_ = false;
+  pre_votes_.clear();
   ResetElectionTimer(now_ms);
+}
+
+void Node::TickFollower(int64_t now_ms) {
+  if (now_ms >= election_deadline_ms_) {
+    StartPreCampaign(now_ms);
+    return;
+  }
+  if (pre_campaign_ && now_ms >= next_pre_vote_retry_ms_) {
+    next_pre_vote_retry_ms_ = now_ms + config_.heartbeat_interval_ms;
+    for (NodeId peer : Peers())
+      if (std::find(pre_votes_.begin(), pre_votes_.end(), peer) == pre_votes_.end())
+        Send(peer, PreVote{pre_ballot_});
+  }
+  MaybeRequestCatchup(now_ms);
+}
+
+void Node::StartPreCampaign(int64_t now_ms) {
+  if (config_.majority() == 1) return StartCampaign(now_ms);
+  // As StartCampaign: our own lease promise must run out first.
+  if (now_ms < last_leader_contact_ms_ + config_.lease_timeout_ms) {
+    election_deadline_ms_ = last_leader_contact_ms_ + config_.lease_timeout_ms;
+    return;
+  }
+  BecomeFollower(now_ms, kNoNode);  // clears any role state, new timer
+  pre_campaign_ = true;
+  pre_ballot_ = Ballot{std::max(promised_.round, max_seen_round_) + 1, config_.self_id};
+  next_pre_vote_retry_ms_ = now_ms + config_.heartbeat_interval_ms;
+  for (NodeId peer : Peers()) Send(peer, PreVote{pre_ballot_});
+}
+
+void Node::OnPreVote(NodeId from, const PreVote& v, int64_t now_ms) {
+  // Would OnPrepare promise v.ballot now? Answer without changing anything.
+  const bool granted = role_ != Role::kLeader && !LeaseHeldForOthers(now_ms) &&
+                       v.ballot > promised_ && v.ballot.node_id == from;
+  Send(from, PreVoteReply{v.ballot, granted, promised_});
+}
+
+void Node::OnPreVoteReply(NodeId from, const PreVoteReply& r, int64_t now_ms) {
+  if (!pre_campaign_ || role_ != Role::kFollower || r.ballot != pre_ballot_) return;
+  if (!r.granted) {
+    ObserveBallot(r.promised);  // the next ask outbids it
+    return;
+  }
+  if (std::find(pre_votes_.begin(), pre_votes_.end(), from) == pre_votes_.end())
+    pre_votes_.push_back(from);
+  if (pre_votes_.size() + 1 >= config_.majority()) StartCampaign(now_ms);
 }
 
 void Node::StartCampaign(int64_t now_ms) {
@@ -64,7 +124,7 @@ void Node::SendPrepare(NodeId to) { Send(to, Prepare{promised_, campaign_from_sl
 
 void Node::TickCandidate(int64_t now_ms) {
   if (now_ms >= election_deadline_ms_) {
-    StartCampaign(now_ms);
+    StartPreCampaign(now_ms);  // a lost campaign asks again before it outbids
     return;
   }
   if (now_ms < next_prepare_retry_ms_) return;

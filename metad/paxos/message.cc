@@ -51,6 +51,11 @@ struct Describer {
   std::string operator()(const HeartbeatAck& h) const {
     return "HeartbeatAck b=" + B(h.ballot) + " echo=" + std::to_string(h.echo_sent_ms);
   }
+  std::string operator()(const PreVote& v) const { return "PreVote b=" + B(v.ballot); }
+  std::string operator()(const PreVoteReply& v) const {
+    return std::string("PreVoteReply b=") + B(v.ballot) + (v.granted ? " granted" : " denied") +
+           " promised=" + B(v.promised);
+  }
   std::string operator()(const CatchupRequest& c) const {
     return "CatchupRequest " + std::to_string(c.from_slot) + ".." + std::to_string(c.to_slot);
   }

@@ -11,6 +11,10 @@
 //                            stale proposer catches up (PMMC's preempted)
 //   Heartbeat / HeartbeatAck leader liveness, commit index, lease renewal
 //   CatchupRequest / Reply   learning chosen values a follower missed (§2.4)
+//   PreVote / PreVoteReply   asked before a campaign: would a majority promise
+//                            this ballot now? Changes no state (Raft thesis
+//                            §9.6), so a node cut off from the group does not
+//                            raise its ballot and depose the leader on rejoin
 #pragma once
 
 #include <string>
@@ -78,8 +82,19 @@ struct CatchupReply {
   std::vector<LogEntry> entries;  // chosen values, ascending contiguous slots
 };
 
+struct PreVote {
+  Ballot ballot;  // the ballot the sender would campaign with
+};
+
+struct PreVoteReply {
+  Ballot ballot;     // echo of PreVote
+  bool granted = false;
+  Ballot promised;   // the replier's promise: a denied sender outbids it next time
+};
+
 using MessageBody = std::variant<Prepare, Promise, Accept, Accepted, Reject, Heartbeat,
-                                 HeartbeatAck, CatchupRequest, CatchupReply>;
+                                 HeartbeatAck, CatchupRequest, CatchupReply, PreVote,
+                                 PreVoteReply>;
 
 struct Message {
   NodeId from = kNoNode;

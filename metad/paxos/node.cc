@@ -97,6 +97,8 @@ void Node::Step(const Message& m, int64_t now_ms) {
         else if constexpr (std::is_same_v<T, HeartbeatAck>) OnHeartbeatAck(m.from, body, now_ms);
         else if constexpr (std::is_same_v<T, CatchupRequest>) OnCatchupRequest(m.from, body);
         else if constexpr (std::is_same_v<T, CatchupReply>) OnCatchupReply(m.from, body);
+        else if constexpr (std::is_same_v<T, PreVote>) OnPreVote(m.from, body, now_ms);
+        else if constexpr (std::is_same_v<T, PreVoteReply>) OnPreVoteReply(m.from, body, now_ms);
       },
       m.body);
 }
@@ -104,11 +106,7 @@ void Node::Step(const Message& m, int64_t now_ms) {
 void Node::Tick(int64_t now_ms) {
   switch (role_) {
     case Role::kFollower:
-      if (now_ms >= election_deadline_ms_) {
-        StartCampaign(now_ms);
-      } else {
-        MaybeRequestCatchup(now_ms);
-      }
+      TickFollower(now_ms);
       break;
     case Role::kCandidate:
       TickCandidate(now_ms);

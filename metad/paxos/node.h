@@ -21,7 +21,9 @@
 // ties); crash-restart from PersistedState; a follower that missed chosen
 // values pulls them from the leader (CatchupRequest) or, when the leader has
 // trimmed them, gets a SnapshotNeeded emitted for it; an isolated leader steps
-// down after an election timeout without a majority.
+// down after an election timeout without a majority. Before each campaign a
+// follower asks for pre-votes (election.cc), so a node cut off from the group
+// keeps its ballot and rejoins as a follower instead of deposing the leader.
 //
 // Threading: none. The owner (the driver, or a test) calls every method from
 // one thread and feeds Ready to disk and network per the contract in ready.h.
@@ -92,6 +94,10 @@ class Node {
   std::vector<NodeId> Peers() const;
 
   // election.cc: phase 1 and roles ("Paxos Made Simple" §2.2, §2.4; PMMC §3)
+  void StartPreCampaign(int64_t now_ms);
+  void OnPreVote(NodeId from, const PreVote& v, int64_t now_ms);
+  void OnPreVoteReply(NodeId from, const PreVoteReply& r, int64_t now_ms);
+  void TickFollower(int64_t now_ms);
   void StartCampaign(int64_t now_ms);
   void SendPrepare(NodeId to);
   void OnPromise(NodeId from, const Promise& p, int64_t now_ms);
@@ -149,6 +155,12 @@ class Node {
   Ballot hint_ballot_;   // the leader ballot that claimed hint_commit_
   Slot hint_commit_ = 0;
   int64_t next_catchup_ms_ = 0;
+
+  // Follower asking for pre-votes (no persisted state changes).
+  bool pre_campaign_ = false;
+  Ballot pre_ballot_;
+  std::vector<NodeId> pre_votes_;
+  int64_t next_pre_vote_retry_ms_ = 0;
 
   // Candidate.
   Slot campaign_from_slot_ = 1;

@@ -94,6 +94,13 @@ uint16_t EncodeMessage(const paxos::Message& m, FlatBufferBuilder& b) {
         } else if constexpr (std::is_same_v<T, paxos::CatchupRequest>) {
           b.Finish(fb::CreatePaxosCatchupRequest(b, from, body.from_slot, body.to_slot));
           return M(fb::PaxosMethod::PaxosCatchupRequest);
+        } else if constexpr (std::is_same_v<T, paxos::PreVote>) {
+          b.Finish(fb::CreatePaxosPreVote(b, from, &ballot));
+          return M(fb::PaxosMethod::PaxosPreVote);
+        } else if constexpr (std::is_same_v<T, paxos::PreVoteReply>) {
+          fb::PaxosBallot promised = ToWire(body.promised);
+          b.Finish(fb::CreatePaxosPreVoteReply(b, from, &ballot, body.granted, &promised));
+          return M(fb::PaxosMethod::PaxosPreVoteReply);
         } else {
           static_assert(std::is_same_v<T, paxos::CatchupReply>);
           auto es = Entries(b, body.entries);
@@ -158,6 +165,15 @@ std::optional<paxos::Message> DecodeMessage(uint16_t method, const uint8_t* p,
     case fb::PaxosMethod::PaxosCatchupReply: {
       auto* r = flatbuffers::GetRoot<fb::PaxosCatchupReply>(p);
       return done(r->from(), paxos::CatchupReply{r->commit_index(), Entries(r->entries())});
+    }
+    case fb::PaxosMethod::PaxosPreVote: {
+      auto* r = flatbuffers::GetRoot<fb::PaxosPreVote>(p);
+      return done(r->from(), paxos::PreVote{FromWire(r->ballot())});
+    }
+    case fb::PaxosMethod::PaxosPreVoteReply: {
+      auto* r = flatbuffers::GetRoot<fb::PaxosPreVoteReply>(p);
+      return done(r->from(), paxos::PreVoteReply{FromWire(r->ballot()), r->granted(),
+                                                 FromWire(r->promised())});
     }
     default:
       return std::nullopt;

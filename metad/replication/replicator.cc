@@ -1,5 +1,6 @@
 #include "metad/replication/replicator.h"
 
+#include <arpa/inet.h>
 #include <time.h>
 
 #include <cstdlib>
@@ -22,6 +23,16 @@ constexpr size_t kSnapshotChunkBytes = 4 << 20;
 constexpr std::chrono::milliseconds kSnapshotChunkTimeout{30000};
 
 Status NotLeader() { return Status(StatusCode::NotLeader, ""); }
+
+// The address outgoing Paxos connections leave from: the bound one when it is
+// a numeric, non-wildcard address, else "" (the kernel's choice).
+std::string SourceHostFor(const Endpoint& bound) {
+  unsigned char buf[sizeof(in6_addr)];
+  const char* h = bound.host.c_str();
+  if (inet_pton(AF_INET, h, buf) == 1) return bound.host == "0.0.0.0" ? "" : bound.host;
+  if (inet_pton(AF_INET6, h, buf) == 1) return bound.host == "::" ? "" : bound.host;
+  return "";
+}
 
 ReplicaStatus FromWire(const fb::PaxosStatusReply& r) {
   ReplicaStatus s;
@@ -157,6 +168,9 @@ Status Replicator::Start() {
                                            one_way(M(PM::PaxosCatchupRequest)));
   server_->Handle<fb::PaxosCatchupReply>(M(PM::PaxosCatchupReply),
                                          one_way(M(PM::PaxosCatchupReply)));
+  server_->Handle<fb::PaxosPreVote>(M(PM::PaxosPreVote), one_way(M(PM::PaxosPreVote)));
+  server_->Handle<fb::PaxosPreVoteReply>(M(PM::PaxosPreVoteReply),
+                                         one_way(M(PM::PaxosPreVoteReply)));
   server_->Handle<fb::PaxosInstallSnapshot>(
       M(PM::PaxosInstallSnapshot), [this](Request&& req, Responder&& resp) {
         const auto* chunk = req.As<fb::PaxosInstallSnapshot>();
@@ -183,6 +197,9 @@ Status Replicator::Start() {
   co.name = "metad-paxos-client";
   co.connect_timeout = std::chrono::milliseconds(500);
   co.limits.max_payload_len = 64u << 20;
+  // Paxos traffic leaves from this member's own address: peers (and packet
+  // filters) see who sends it.
+  co.source_host = SourceHostFor(server_->bound());
   client_ = std::make_unique<Client>(co, logger_);
   thread_ = std::thread([this] { Loop(); });
   logger_.Info("paxos: node {} serving peers on {}", options_.self_id,
@@ -205,9 +222,8 @@ void Replicator::Shutdown() {
     if (client_) client_->Stop();
     Status s(StatusCode::ShuttingDown, "metad is shutting down");
     FailQueued(s);
-    for (auto& [slot, p] : proposals_)
+    for (auto& [slot, p] : proposals_.TakeAll())
       for (DoneFn& d : p.dones) d(store::Committed{s, 0});
-    proposals_.clear();
   });
 }
 
@@ -306,6 +322,8 @@ void Replicator::Loop() {
       last_log_sync_ms_ = now;
     }
     UpdateServing(now);
+    lease_expiry_ms_ = serving_.load() && node_->LeaseValid(now) ? node_->LeaseExpiryMs()
+                                                                 : INT64_MIN;
     PublishStatus();
     lock.lock();
   }
@@ -339,7 +357,7 @@ void Replicator::ProposeQueued() {
       for (DoneFn& d : dones) d(store::Committed{s, 0});
       return;
     }
-    proposals_[r.slot] = Proposal{seq, std::move(dones)};
+    proposals_.Add(r.slot, Proposal{seq, std::move(dones)});
     in_flight_ = proposals_.size();
   }
 }
@@ -365,6 +383,7 @@ void Replicator::Drain() {
     for (const paxos::Message& m : rd.messages)
       if (!early(m)) Send(m);
     if (!rd.committed.empty()) ApplyCommitted(rd.committed);
+    FailLost();
     for (const paxos::SnapshotNeeded& sn : rd.snapshots_needed) ShipSnapshot(sn.peer);
     if (rd.soft_state)
       logger_.Info("paxos: node {} is now {} (leader hint {}, ballot ({},{}))", options_.self_id,
@@ -397,22 +416,18 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
   // replays those slots from the Paxos store at restart (Open()).
   size_t ri = 0;
   for (size_t i = 0; i < committed.size(); ++i) {
-    const paxos::Slot slot = committed[i].slot;
-    auto pit = proposals_.find(slot);
-    const bool mine = pit != proposals_.end() && batches[i] &&
-                      batches[i]->proposer == options_.self_id && batches[i]->seq == pit->second.seq;
+    std::optional<Proposal> p = proposals_.TakeCommitted(committed[i].slot);
+    const bool mine = p && batches[i] && batches[i]->proposer == options_.self_id &&
+                      batches[i]->seq == p->seq;
     const size_t count = batches[i] ? batches[i]->records.size() : 0;
     for (size_t k = 0; k < count; ++k, ++ri) {
       const store::LogRecord& rec = records[ri];
       Status st = hooks_.apply ? hooks_.apply(rec.index, rec.bytes) : Status::Ok();
-      if (mine) pit->second.dones[k](store::Committed{std::move(st), rec.index});
+      if (mine) p->dones[k](store::Committed{std::move(st), rec.index});
     }
-    if (pit != proposals_.end()) {
-      if (!mine) {
-        Status s(StatusCode::NotLeader, "");
-        for (DoneFn& d : pit->second.dones) d(store::Committed{s, 0});
-      }
-      proposals_.erase(pit);
+    if (p && !mine) {
+      Status s(StatusCode::NotLeader, "");
+      for (DoneFn& d : p->dones) d(store::Committed{s, 0});
     }
   }
   in_flight_ = proposals_.size();
@@ -461,6 +476,20 @@ void Replicator::UpdateServing(int64_t now_ms) {
       FailQueued(NotLeader());
     }
   }
+}
+
+void Replicator::FailLost() {
+  std::vector<std::pair<paxos::Slot, Proposal>> lost = proposals_.TakeLost(*node_);
+  if (lost.empty()) return;
+  in_flight_ = proposals_.size();
+  size_t records = 0;
+  for (auto& [slot, p] : lost) records += p.dones.size();
+  logger_.Info("paxos: node {} stopped leading with {} proposals open (slots {}..{}, {} records): "
+               "answered NotLeader, their clients retry at the new leader",
+               options_.self_id, lost.size(), lost.front().first, lost.back().first, records);
+  const Status s = NotLeader();
+  for (auto& [slot, p] : lost)
+    for (DoneFn& d : p.dones) d(store::Committed{s, 0});
 }
 
 void Replicator::FailQueued(const Status& s) {

@@ -17,15 +17,22 @@
 //
 // Serving: Submit is accepted once this node is leader, holds its read lease
 // (so its read barrier committed) and applied everything committed, and
-// until it stops being leader (a lapsed lease alone does not stop it: reads
-// on a leader that is about to step down may be stale for up to an election
-// timeout — a known gap); on_serving() runs on the transition (the metad resets its id counters from
+// until it stops being leader (a lapsed lease alone does not stop it);
+// on_serving() runs on the transition (the metad resets its id counters from
 // the namespace there). Otherwise Submit returns NotLeader (empty message: the
-// caller adds the leader's address from leader()).
+// caller adds the leader's address from leader()). lease_held() is the
+// stricter test for answering clients at all: serving AND the lease valid
+// now, so an isolated leader answers nothing from its state once its lease
+// ran out, although it leads until the core steps it down (an election
+// timeout without a majority).
 //
 // Failure modes: a record whose slot was taken by another leader's value is
 // completed with NotLeader (it was never committed: the client may retry);
-// losing leadership fails records not yet proposed with NotLeader; a
+// losing leadership fails records not yet proposed, and proposed records
+// whose slot is above the commit index, with NotLeader (PendingProposals:
+// an isolated leader cannot learn their outcome, so the client must move on;
+// a record that was chosen anyway is answered to the retry from the
+// request table); a
 // PaxosStore or EditLog write failure aborts the process (Paxos must not speak
 // after a lost write; restart recovers from disk).
 //
@@ -49,6 +56,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -64,6 +72,7 @@
 #include "libnet/log.h"
 #include "libnet/server.h"
 #include "metad/paxos/node.h"
+#include "metad/paxos/pending_proposals.h"
 #include "metad/replication/paxos_store.h"
 #include "metad/store/edit_log.h"
 #include "metad/store/group_committer.h"
@@ -133,6 +142,8 @@ class Replicator {
   Status Submit(std::string record, DoneFn done);
 
   bool serving() const { return serving_.load(); }
+  // Serving with a read lease valid right now (see the file comment).
+  bool lease_held() const { return serving_.load() && NowMs() < lease_expiry_ms_.load(); }
   paxos::NodeId leader() const;
   paxos::NodeId self_id() const { return options_.self_id; }
   ReplicaStatus status() const;
@@ -169,6 +180,8 @@ class Replicator {
   void PublishStatus();
   void Send(const paxos::Message& m);
   void FailQueued(const Status& s);
+  // After a Ready: proposals a node that stopped leading cannot answer.
+  void FailLost();
   // Leader: take the applied state and start streaming it to `peer`.
   void ShipSnapshot(paxos::NodeId peer);
   void SendSnapshot(paxos::NodeId peer, const Snapshot& snap);  // sender thread
@@ -191,7 +204,7 @@ class Replicator {
   int64_t last_log_sync_ms_ = 0;       // driver thread only
   paxos::Slot compacted_ = 0;          // driver thread only
   paxos::Ballot persisted_promise_;    // driver thread only
-  std::map<paxos::Slot, Proposal> proposals_;  // driver thread only
+  paxos::PendingProposals<Proposal> proposals_;  // driver thread only
   uint64_t next_seq_ = 1;              // driver thread only
   std::vector<Endpoint> peers_;        // index = node id - 1
 
@@ -207,6 +220,9 @@ class Replicator {
   std::optional<Snapshot> incoming_;   // GUARDED_BY(mu_): chunks so far
   std::optional<Snapshot> to_install_; // GUARDED_BY(mu_): complete, for the driver
   std::atomic<bool> serving_{false};
+  // The lease's end (NowMs clock) while serving, else INT64_MIN; published
+  // by the driver thread after every loop (an older value is only earlier).
+  std::atomic<int64_t> lease_expiry_ms_{INT64_MIN};
   std::atomic<size_t> in_flight_{0};
 
   mutable std::mutex status_mu_;

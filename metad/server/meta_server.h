@@ -145,17 +145,20 @@ class MetaServer : public BlockCatalog {
   // The client address ("host:port") of paxos node `id`, "" when unknown.
   std::string CliAddressOf(paxos::NodeId id) const;
   std::string LeaderCliAddress() const;
-  // Registers client handlers that only the serving leader runs; any other
-  // member answers NotLeader with the leader's client address.
+  // Registers client handlers that only the serving leader runs, and only
+  // while its read lease holds: any other member answers NotLeader with the
+  // leader's client address; a leader whose lease lapsed (cut off from the
+  // other metads, about to step down) answers NotLeader without one, so the
+  // client tries the other metads and its state is never read stale.
   struct LeaderOnly {
     MetaServer* self;
     Server& server;
     template <class Req>
     void Handle(uint16_t type, Handler h) {
       server.Handle<Req>(type, [self = self, h = std::move(h)](Request&& req, Responder&& resp) {
-        if (self->replicated() && !self->replicator_->serving())
+        if (self->replicated() && !self->replicator_->lease_held())
           return resp.Fail(Status(StatusCode::NotLeader, "not the leader"),
-                           self->LeaderCliAddress());
+                           self->replicator_->serving() ? "" : self->LeaderCliAddress());
         h(std::move(req), std::move(resp));
       });
     }

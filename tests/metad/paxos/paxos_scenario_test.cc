@@ -21,9 +21,13 @@ bool IsAccepted(const Message& m) { return std::holds_alternative<Accepted>(m.bo
 TEST(PaxosScenario, FirstElectionMessageExchange) {
   TestCluster c(3);
   c.Elect(1);
-  // Phase 1 once for all slots from 1, then the read-barrier no-op in slot 1
-  // and heartbeats, all at ballot (1,1).
+  // Pre-votes for (1,1) (no state changes), phase 1 once for all slots from
+  // 1, then the read-barrier no-op in slot 1 and heartbeats, all at (1,1).
   const Strings golden = {
+      "1->2 PreVote b=(1,1)",
+      "1->3 PreVote b=(1,1)",
+      "2->1 PreVoteReply b=(1,1) granted promised=(0,0)",
+      "3->1 PreVoteReply b=(1,1) granted promised=(0,0)",
       "1->2 Prepare b=(1,1) from=1",
       "1->3 Prepare b=(1,1) from=1",
       "2->1 Promise b=(1,1) commit=0 acc=[]",
@@ -348,6 +352,50 @@ TEST(PaxosScenario, IsolatedLeaderStepsDown) {
   c.Isolate(1);
   for (int i = 0; i < 30; ++i) c.Advance(50, {1});
   EXPECT_NE(c.node(1).role(), Role::kLeader);
+}
+
+TEST(PaxosScenario, IsolatedLeaderKeepsItsBallotAndRejoinsAsFollower) {
+  TestCluster c(3);
+  c.Elect(1);
+  const Ballot b1 = c.node(1).ballot();
+  c.Isolate(1);
+  // 15 s cut off: it steps down and asks for pre-votes nobody answers.
+  for (int i = 0; i < 300; ++i) {
+    c.Advance(50, {1});
+    c.Deliver();
+  }
+  EXPECT_EQ(c.node(1).role(), Role::kFollower);
+  EXPECT_EQ(c.node(1).ballot(), b1);  // never raised while cut off
+  c.Elect(2);
+  ASSERT_EQ(c.Leaders(), std::vector<NodeId>{2});
+  c.Heal();
+  c.Heartbeat(2);  // the leader's heartbeat is above node 1's ballot: it follows
+  EXPECT_EQ(c.node(1).role(), Role::kFollower);
+  EXPECT_EQ(c.node(1).leader_hint(), 2u);
+  EXPECT_EQ(c.Leaders(), std::vector<NodeId>{2});
+}
+
+TEST(PaxosScenario, PreVoteDeniedWhileAMajorityHearsTheLeader) {
+  TestCluster c(3);
+  c.Elect(1);
+  const Ballot b1 = c.node(1).ballot();
+  // Only the link 1<->2 is down: node 2 hears no leader and asks; node 3,
+  // which hears the leader, denies, so node 2 never campaigns.
+  auto cut = [](const Message& m) {
+    return (m.from == 1 && m.to == 2) || (m.from == 2 && m.to == 1);
+  };
+  for (int i = 0; i < 100; ++i) {
+    c.Advance(50, {1, 2});
+    c.Deliver(cut);
+  }
+  EXPECT_EQ(c.Leaders(), std::vector<NodeId>{1});
+  EXPECT_NE(c.node(2).role(), Role::kCandidate);
+  EXPECT_EQ(c.node(2).ballot(), b1);
+  EXPECT_EQ(c.node(3).ballot(), b1);
+  bool asked = false;
+  for (const std::string& t : c.trace())
+    asked = asked || t.rfind("2->3 PreVote", 0) == 0;
+  EXPECT_TRUE(asked);
 }
 
 TEST(PaxosScenario, StaleLeaderIsDemotedByHigherBallot) {

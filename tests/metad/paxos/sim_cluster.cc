@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "metad/paxos/node.h"
+#include "metad/paxos/pending_proposals.h"
 #include "tests/metad/paxos/mem_disk.h"
 
 namespace opendfs::paxos::testing {
@@ -67,7 +68,7 @@ struct Replica {
   int64_t restart_at_ms = 0;
   int64_t paused_until_ms = 0;  // a frozen process (GC pause, SIGSTOP)
   int64_t next_tick_ms = 0;
-  std::map<Slot, uint64_t> pending;  // slot -> client id proposed here
+  PendingProposals<uint64_t> pending;  // slot -> client id proposed here
 };
 
 std::string ValueName(const Value& v) { return v.is_noop ? "noop" : v.bytes; }
@@ -119,12 +120,15 @@ class Sim {
       if (now_ == opt_.chaos_ms) Heal();
       DeliverDue();
       if (!healed_) Faults();
+      if (opt_.isolate_leader) IsolatedLeader();
       CheckLease();  // clock jumps move leases too
+      CheckReads();
       if (!healed_) Clients();
       Ticks();
       if (healed_) CheckLiveness();
     }
     if (error_.empty()) FinalChecks();
+    if (error_.empty() && opt_.isolate_leader) IsolatedLeaderFinalChecks();
     SimResult res;
     res.ok = error_.empty();
     res.error = error_;
@@ -167,7 +171,7 @@ class Sim {
   void Start(Replica& r) {
     r.node = std::make_unique<Node>(ConfigFor(r.id), *r.rng, Local(r), r.disk.Restore());
     r.applied = r.disk.snapshot_values;
-    r.pending.clear();
+    r.pending.TakeAll();
     HandleReady(r);
   }
 
@@ -175,7 +179,7 @@ class Sim {
     Log("crash node=%u (%s)", r.id, why);
     r.node.reset();
     r.applied.clear();
-    r.pending.clear();
+    r.pending.TakeAll();
     r.restart_at_ms = now_ + static_cast<int64_t>(rng_.Uniform(10, 1000));
     ++stats_.crashes;
   }
@@ -204,6 +208,10 @@ class Sim {
     }
     for (Message& m : rd.messages) Send(std::move(m));
     for (const LogEntry& e : rd.committed) Apply(r, e);
+    for (const auto& [slot, id] : r.pending.TakeLost(*r.node)) {
+      ++stats_.failed;
+      Log("fail client=%" PRIu64 " slot=%" PRIu64 " node=%u (stopped leading)", id, slot, r.id);
+    }
     for (const SnapshotNeeded& s : rd.snapshots_needed) ShipSnapshot(r, s.peer);
     MaybeCompact(r);
     CheckLease();
@@ -225,14 +233,13 @@ class Sim {
     }
     c = e.value;
     r.applied.push_back(e.value);
-    auto it = r.pending.find(e.slot);
-    if (it != r.pending.end()) {
-      if (!e.value.is_noop && e.value.bytes == std::to_string(it->second)) {
-        acked_[it->second] = e.slot;
+    if (std::optional<uint64_t> id = r.pending.TakeCommitted(e.slot)) {
+      if (!e.value.is_noop && e.value.bytes == std::to_string(*id)) {
+        acked_[*id] = e.slot;
+        max_acked_slot_ = std::max(max_acked_slot_, e.slot);
         ++stats_.acked;
-        Log("ack client=%" PRIu64 " slot=%" PRIu64 " node=%u", it->second, e.slot, r.id);
+        Log("ack client=%" PRIu64 " slot=%" PRIu64 " node=%u", *id, e.slot, r.id);
       }
-      r.pending.erase(it);
     }
   }
 
@@ -385,7 +392,7 @@ class Sim {
     }
     if (pr.status != ProposeStatus::kOk) return;
     ++stats_.proposals;
-    R(at).pending[pr.slot] = id;
+    R(at).pending.Add(pr.slot, id);
     Log("propose client=%" PRIu64 " node=%u slot=%" PRIu64, id, at, pr.slot);
     HandleReady(R(at));
   }
@@ -414,6 +421,86 @@ class Sim {
     }
   }
 
+  // A replica whose lease is valid may answer reads from its applied state
+  // (the driver's gate): that state must hold every acknowledged value.
+  void CheckReads() {
+    for (Replica& r : replicas_) {
+      if (!r.node || !r.node->LeaseValid(Local(r))) continue;
+      if (r.applied.size() < max_acked_slot_)
+        Fail("STALE READ: node " + std::to_string(r.id) + " holds a lease with " +
+             std::to_string(r.applied.size()) + " slots applied, but slot " +
+             std::to_string(max_acked_slot_) + " was acknowledged");
+    }
+  }
+
+  // ---- scenario: a leader cut off from every other replica ----
+  void IsolatedLeader() {
+    if (cut_leader_ == kNoNode) {
+      if (now_ < 300 || healed_) return;
+      for (Replica& r : replicas_) {
+        if (!r.node || !r.node->LeaseValid(Local(r))) continue;
+        // Values open at the leader when the cut starts.
+        for (int k = 0; k < 3; ++k) {
+          const uint64_t id = next_client_id_++;
+          ProposeResult pr = r.node->Propose(Value::Of(std::to_string(id)));
+          if (pr.status == ProposeStatus::kOk) r.pending.Add(pr.slot, id);
+        }
+        HandleReady(r);
+        cut_leader_ = r.id;
+        cut_ms_ = now_;
+        cut_open_ = r.pending.size();
+        acked_at_cut_ = stats_.acked;
+        partition_active_ = true;
+        side_.assign(replicas_.size(), 0);
+        side_[r.id - 1] = 1;
+        Log("isolate leader node=%u with %zu proposals open", r.id, cut_open_);
+        return;
+      }
+      return;
+    }
+    Replica& old = R(cut_leader_);
+    const int64_t since = now_ - cut_ms_;
+    if (!stepped_down_ms_ && old.node && old.node->role() != Role::kLeader) {
+      stepped_down_ms_ = since;
+      if (!old.pending.empty())
+        Fail("isolated leader stopped leading with " + std::to_string(old.pending.size()) +
+             " proposals still open");
+    }
+    if (!stepped_down_ms_ && since > config_.lease_timeout_ms + config_.election_timeout_ms)
+      Fail("isolated leader node " + std::to_string(cut_leader_) + " still leads " +
+           std::to_string(since) + "ms after the cut");
+    if (!new_leader_ms_) {
+      for (Replica& r : replicas_)
+        if (r.id != cut_leader_ && r.node && r.node->LeaseValid(Local(r))) new_leader_ms_ = since;
+    }
+    if (!healed_) {
+      // Clients that reach the old leader keep proposing there.
+      if (old.node && rng_.OneIn(20)) {
+        const uint64_t id = next_client_id_++;
+        ProposeResult pr = old.node->Propose(Value::Of(std::to_string(id)));
+        if (pr.status == ProposeStatus::kOk) old.pending.Add(pr.slot, id);
+        HandleReady(old);
+      }
+      partition_active_ = true;  // until Heal()
+    } else if (!heal_checked_) {
+      heal_checked_ = true;
+      if (!new_leader_ms_) Fail("no other replica held a lease during the cut");
+      if (acked_after_cut_ == 0) Fail("nothing acknowledged during the cut");
+      elections_at_heal_ = stats_.leaders_elected;
+    }
+    if (!healed_ && new_leader_ms_) acked_after_cut_ = stats_.acked - acked_at_cut_;
+  }
+
+  void IsolatedLeaderFinalChecks() {
+    if (cut_leader_ == kNoNode) return Fail("no leader was ever isolated");
+    if (R(cut_leader_).node->role() == Role::kLeader)
+      Fail("the isolated leader leads again after the heal");
+    if (stats_.leaders_elected != elections_at_heal_)
+      Fail("an election after the heal: the rejoining replica disrupted the leader");
+    stats_.stepdown_ms = std::max(stats_.stepdown_ms, stepped_down_ms_);
+    stats_.new_lease_ms = std::max(stats_.new_lease_ms, new_leader_ms_);
+  }
+
   // ---- the end: heal, then liveness and convergence ----
   void Heal() {
     healed_ = true;
@@ -440,7 +527,7 @@ class Sim {
         if (pr.status != ProposeStatus::kOk) continue;
         probe_ballot_ = r.node->ballot();
         probe_ids_.push_back(id);
-        r.pending[pr.slot] = id;
+        r.pending.Add(pr.slot, id);
         Log("probe client=%" PRIu64 " node=%u slot=%" PRIu64, id, r.id, pr.slot);
         HandleReady(r);
       }
@@ -502,6 +589,18 @@ class Sim {
 
   std::vector<std::optional<Value>> canonical_;  // slot-1 -> the chosen value
   std::map<uint64_t, Slot> acked_;                // client id -> slot
+  Slot max_acked_slot_ = 0;
+
+  // Scenario isolate_leader.
+  NodeId cut_leader_ = kNoNode;
+  int64_t cut_ms_ = 0;
+  size_t cut_open_ = 0;
+  int64_t stepped_down_ms_ = 0;  // after the cut; 0 = not yet
+  int64_t new_leader_ms_ = 0;    // after the cut: another replica held a lease
+  uint64_t acked_at_cut_ = 0;
+  uint64_t acked_after_cut_ = 0;
+  bool heal_checked_ = false;
+  uint64_t elections_at_heal_ = 0;
   uint64_t next_client_id_ = 1;
 
   bool healed_ = false;

@@ -13,9 +13,20 @@
 //
 // Checked after every step: agreement (no two replicas commit different
 // values for a slot), applied sequences are prefixes of one canonical
-// sequence, and at most one replica holds a valid lease at any instant. At the
+// sequence, at most one replica holds a valid lease at any instant, and a
+// replica that may answer reads (its lease valid: the driver's gate) has
+// applied every value a client saw acknowledged (no stale read). Open
+// proposals are tracked with the driver's own PendingProposals: a replica
+// that stops leading hands back (fails) those it cannot answer. At the
 // end: every value a client saw acknowledged is applied everywhere, and all
 // applied states are identical.
+//
+// Scenario `isolate_leader`: once a leader holds its lease, it is cut off
+// from every other replica (clients still reach it and propose there) until
+// the chaos phase ends. Checked besides the above: it stops leading, with
+// no proposal left open, within lease_timeout + election_timeout of the cut;
+// the others elect a leader and acknowledge new values; after the cut heals
+// the old leader follows (no election is needed, it never leads again).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +43,7 @@ struct SimOptions {
   bool lossy_network = true;
   bool clock_jumps = true;
   bool compaction = true;
+  bool isolate_leader = false;  // the scenario above
   bool verbose = false;  // print every event (for replaying one seed)
 };
 
@@ -42,8 +54,11 @@ struct SimStats {
   uint64_t snapshots_installed = 0;
   uint64_t proposals = 0;
   uint64_t acked = 0;
+  uint64_t failed = 0;  // proposals handed back by a replica that stopped leading
   uint64_t final_commit = 0;
   int64_t heal_to_quiet_ms = 0;  // simulated time from healing to all applied
+  int64_t stepdown_ms = 0;       // isolate_leader: worst cut -> old leader stopped leading
+  int64_t new_lease_ms = 0;      // isolate_leader: worst cut -> another replica's lease
 
   void Add(const SimStats& o) {
     messages += o.messages;
@@ -52,8 +67,11 @@ struct SimStats {
     snapshots_installed += o.snapshots_installed;
     proposals += o.proposals;
     acked += o.acked;
+    failed += o.failed;
     final_commit += o.final_commit;
     if (o.heal_to_quiet_ms > heal_to_quiet_ms) heal_to_quiet_ms = o.heal_to_quiet_ms;
+    if (o.stepdown_ms > stepdown_ms) stepdown_ms = o.stepdown_ms;
+    if (o.new_lease_ms > new_lease_ms) new_lease_ms = o.new_lease_ms;
   }
 };
 

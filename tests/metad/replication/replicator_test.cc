@@ -198,5 +198,36 @@ TEST_F(ReplicatorTest, EditLogTailLostInAMachineCrashIsReplayedFromPaxos) {
   ExpectSameHistory();
 }
 
+// A leader that loses its majority (both followers stop: as cut off) stops
+// answering once its lease lapsed, steps down, and answers the record it
+// was committing with NotLeader instead of holding it until the group comes
+// back (the client would stall for its whole RPC timeout).
+TEST_F(ReplicatorTest, LeaderWithoutMajorityFailsOpenRecordsAndStopsAnswering) {
+  int leader = WaitServing();
+  ASSERT_NE(leader, 0) << "no leader within 20 s";
+  Replicator& rep = *members_[leader - 1]->rep;
+  for (int t = 0; t < 200 && !rep.lease_held(); ++t) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(rep.lease_held());
+  for (int i = 1; i <= kMembers; ++i)
+    if (i != leader) StopMember(i);
+  const auto cut = std::chrono::steady_clock::now();
+  std::promise<store::Committed> p;
+  auto f = p.get_future();
+  ASSERT_TRUE(rep.Submit("stranded", [&p](const store::Committed& c) { p.set_value(c); }).ok());
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready) << "the open record was never answered";
+  const store::Committed c = f.get();
+  EXPECT_EQ(c.status.code(), StatusCode::NotLeader) << c.status.ToString();
+  EXPECT_EQ(c.index, 0u);
+  const auto answered_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - cut)
+          .count();
+  EXPECT_LT(answered_ms, 3000);
+  EXPECT_FALSE(rep.lease_held());
+  EXPECT_FALSE(rep.serving());
+  EXPECT_EQ(rep.Submit("late", [](const store::Committed&) {}).code(), StatusCode::NotLeader);
+  std::printf("leader without majority: open record answered NotLeader after %lld ms\n",
+              static_cast<long long>(answered_ms));
+}
+
 }  // namespace
 }  // namespace opendfs::replication
