@@ -29,7 +29,7 @@
 #include "block_generated.h"
 #include "blockd/blockd_node.h"
 #include "blockd/disk/block_layout.h"
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 
 namespace opendfs::blockd {
 namespace {
@@ -94,7 +94,7 @@ struct Env {
   Status Write(uint64_t id, uint64_t offset, bool create, bool sync) {
     flatbuffers::FlatBufferBuilder b;
     b.Finish(fb::CreateWriteBlockDataRequest(b, id, 1, offset, create, sync,
-                                             disk::Crc32c(piece), true));
+                                             Crc32c(piece), true));
     return client
         ->Call<fb::WriteBlockDataReply>(node->bound(), M(fb::BlockMethod::WriteBlockData), b,
                                         DataSource(Bytes::Copy(piece)))
@@ -112,7 +112,7 @@ struct Env {
     for (flatbuffers::uoffset_t i = 0; i < rep->crcs()->size(); ++i) {
       uint64_t at = i * chunk;
       uint64_t n = std::min<uint64_t>(chunk, r.data.size() - at);
-      if (disk::Crc32c(r.data.data() + at, n) != rep->crcs()->Get(i))
+      if (Crc32c(r.data.data() + at, n) != rep->crcs()->Get(i))
         return Status(StatusCode::Corrupt, "CRC mismatch");
     }
     return r.data.size();
@@ -263,14 +263,14 @@ BENCHMARK(BM_LocalRandPread4K)->UseRealTime()->MinTime(1.0);
 
 void BM_Crc32c(benchmark::State& state) {
   std::string data = Pattern(static_cast<size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(disk::Crc32c(data));
+  for (auto _ : state) benchmark::DoNotOptimize(Crc32c(data));
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_Crc32c)->Arg(64 << 10)->Arg(1 << 20);
 
 void BM_Crc32cByteLoop(benchmark::State& state) {
   std::string data = Pattern(static_cast<size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(disk::Crc32cByteLoop(data.data(), data.size()));
+  for (auto _ : state) benchmark::DoNotOptimize(Crc32cByteLoop(data.data(), data.size()));
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_Crc32cByteLoop)->Arg(64 << 10);

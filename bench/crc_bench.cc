@@ -7,7 +7,7 @@
 #include <string>
 
 #include "blockd/disk/block_meta.h"
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 
 namespace {
 
@@ -19,7 +19,7 @@ std::string Buffer(size_t n) {
 
 void BM_Crc32cIsal(benchmark::State& state) {
   std::string buf = Buffer(static_cast<size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(opendfs::disk::Crc32c(buf));
+  for (auto _ : state) benchmark::DoNotOptimize(opendfs::Crc32c(buf));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
 BENCHMARK(BM_Crc32cIsal)->Arg(4 << 10)->Arg(64 << 10)->Arg(1 << 20);
@@ -27,7 +27,7 @@ BENCHMARK(BM_Crc32cIsal)->Arg(4 << 10)->Arg(64 << 10)->Arg(1 << 20);
 void BM_Crc32cByteLoopBaseline(benchmark::State& state) {
   std::string buf = Buffer(static_cast<size_t>(state.range(0)));
   for (auto _ : state)
-    benchmark::DoNotOptimize(opendfs::disk::Crc32cByteLoop(buf.data(), buf.size()));
+    benchmark::DoNotOptimize(opendfs::Crc32cByteLoop(buf.data(), buf.size()));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
 BENCHMARK(BM_Crc32cByteLoopBaseline)->Arg(64 << 10);

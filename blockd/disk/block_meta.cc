@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 #include "libnet/check.h"
 
 namespace opendfs::disk {

@@ -50,7 +50,7 @@
 #include <fmt/format.h>
 
 #include "blockd/disk/block_layout.h"
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 #include "blockd/disk/file_io.h"
 #include "libnet/check.h"
 

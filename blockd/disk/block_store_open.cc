@@ -27,7 +27,7 @@
 
 #include "blockd/disk/block_layout.h"
 #include "blockd/disk/block_store.h"
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 #include "blockd/disk/file_io.h"
 
 namespace opendfs::disk {

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "block_generated.h"
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 
 namespace opendfs::blockd {
 
@@ -80,7 +80,7 @@ Status BlockCopier::SendPiece(const Endpoint& target, uint64_t block_id,
   w.add_offset(offset);
   w.add_create(first);
   w.add_sync(last);
-  w.add_crc32c(disk::Crc32c(data));
+  w.add_crc32c(Crc32c(data));
   w.add_has_crc(true);
   b.Finish(w.Finish());
   Result<Reply> r = client_.Call<fb::WriteBlockDataReply>(

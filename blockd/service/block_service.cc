@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "block_generated.h"
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 #include "blockd/disk/file_io.h"
 
 namespace opendfs::blockd {
@@ -147,7 +147,7 @@ void BlockService::DoWrite(const Request& req, Responder& resp) {
   }
   std::string_view data = req.data.view();
   if (w->has_crc()) {
-    uint32_t got = disk::Crc32c(data);
+    uint32_t got = Crc32c(data);
     if (got != w->crc32c()) {
       resp.Fail(Status(StatusCode::Corrupt,
                        fmt::format("block {} offset {}: data CRC32C {:08x} does not match "

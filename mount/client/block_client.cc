@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "block_generated.h"
-#include "mount/client/crc32c.h"
+#include "mount/client/verify_chunks.h"
 
 namespace opendfs::client {
 

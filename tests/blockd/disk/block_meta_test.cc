@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 #include "disk_test_util.h"
 
 namespace opendfs::disk {

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "blockd/disk/block_layout.h"
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 #include "disk_test_util.h"
 
 namespace opendfs::disk {

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 #include "libnet/check.h"
 
 namespace opendfs::disk::testing {

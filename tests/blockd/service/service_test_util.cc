@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "block_generated.h"
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 
 namespace opendfs::blockd::testing {
 
@@ -51,7 +51,7 @@ constexpr std::chrono::milliseconds kTimeout{20000};
 Result<uint64_t> BlockClient::Write(uint64_t id, uint64_t version, uint64_t offset,
                                     const std::string& data, WriteArgs args) {
   flatbuffers::FlatBufferBuilder b;
-  uint32_t crc = disk::Crc32c(data);
+  uint32_t crc = Crc32c(data);
   if (args.corrupt_crc) crc ^= 1;
   b.Finish(fb::CreateWriteBlockDataRequest(b, id, version, offset, args.create, args.sync,
                                            crc, args.send_crc));
@@ -80,7 +80,7 @@ Result<std::string> BlockClient::Read(uint64_t id, uint64_t version, uint64_t of
   for (size_t i = 0; i < crcs; ++i) {
     uint64_t at = i * chunk;
     uint64_t len = std::min(chunk, n - at);
-    uint32_t got = disk::Crc32c(r.data.data() + at, len);
+    uint32_t got = Crc32c(r.data.data() + at, len);
     if (got != rep->crcs()->Get(static_cast<flatbuffers::uoffset_t>(i)))
       return Status(StatusCode::Corrupt,
                     fmt::format("client: chunk at {} fails its CRC", start + at));

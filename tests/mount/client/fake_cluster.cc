@@ -4,7 +4,7 @@
 
 #include "block_generated.h"
 #include "meta_generated.h"
-#include "mount/client/crc32c.h"
+#include "mount/client/verify_chunks.h"
 
 namespace opendfs::client::testing {
 

@@ -1,27 +1,10 @@
-#include "mount/client/crc32c.h"
-
-#include <isa-l/crc.h>
+#include "mount/client/verify_chunks.h"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
 namespace opendfs::client {
-
-uint32_t Crc32c(const void* data, size_t size, uint32_t prev) {
-  // ISA-L's crc32_iscsi takes and returns the raw register: pre- and
-  // post-invert to get the standard CRC32C.
-  // crc32_iscsi takes an int length: feed huge buffers in slices.
-  auto* p = const_cast<unsigned char*>(static_cast<const unsigned char*>(data));
-  uint32_t reg = ~prev;
-  while (size > 0) {
-    size_t n = std::min<size_t>(size, size_t{1} << 30);
-    reg = crc32_iscsi(p, static_cast<int>(n), reg);
-    p += n;
-    size -= n;
-  }
-  return ~reg;
-}
 
 Status VerifyChunks(std::span<const uint8_t> data, uint64_t data_offset,
                     uint32_t chunk_size, std::span<const uint32_t> crcs) {

@@ -5,11 +5,11 @@
 //
 // Combine follows zlib's crc32_combine (multiplication modulo the polynomial
 // in the bit-reflected representation): Crc(A||B) = Crc(A)*x^(8|B|) ^ Crc(B).
-#include "blockd/disk/crc32c.h"
+#include "libnet/crc32c.h"
 
 #include <isa-l/crc.h>
 
-namespace opendfs::disk {
+namespace opendfs {
 namespace {
 
 constexpr uint32_t kPolyReflected = 0x82F63B78;
@@ -86,4 +86,4 @@ uint32_t Crc32cByteLoop(const void* data, size_t length) {
   return ~crc;
 }
 
-}  // namespace opendfs::disk
+}  // namespace opendfs

@@ -1,7 +1,3 @@
-// CRC32C (Castagnoli) over ISA-L's SIMD crc32_iscsi, with the standard
-// convention: Crc32c("123456789") == 0xE3069283, and Crc32c(b, Crc32c(a)) ==
-// Crc32c(a + b) for chaining.
-//
 // VerifyChunks checks a blockd read reply end to end: the trailer holds a
 // chunk-aligned range of the block and one CRC per chunk of it (the last chunk
 // may be short). A mismatch names the first bad chunk's block offset, so the
@@ -12,11 +8,10 @@
 #include <cstdint>
 #include <span>
 
+#include "libnet/crc32c.h"
 #include "libnet/status.h"
 
 namespace opendfs::client {
-
-uint32_t Crc32c(const void* data, size_t size, uint32_t prev = 0);
 
 // `data` starts at block offset `data_offset`; crcs[i] covers
 // data[i*chunk_size, min((i+1)*chunk_size, data.size())).

@@ -1,4 +1,4 @@
-#include "mount/client/crc32c.h"
+#include "mount/client/verify_chunks.h"
 
 #include <gtest/gtest.h>
 
@@ -7,19 +7,6 @@
 
 namespace opendfs::client {
 namespace {
-
-TEST(Crc32c, StandardCheckValue) {
-  EXPECT_EQ(Crc32c("123456789", 9), 0xE3069283u);
-  EXPECT_EQ(Crc32c("", 0), 0u);
-}
-
-TEST(Crc32c, ChainsAcrossSlices) {
-  std::string s = "The quick brown fox jumps over the lazy dog";
-  uint32_t whole = Crc32c(s.data(), s.size());
-  uint32_t a = Crc32c(s.data(), 10);
-  EXPECT_EQ(Crc32c(s.data() + 10, s.size() - 10, a), whole);
-  EXPECT_EQ(whole, 0x22620404u);  // published CRC32C of this sentence
-}
 
 std::vector<uint32_t> ChunkCrcs(const std::vector<uint8_t>& d, size_t chunk) {
   std::vector<uint32_t> out;

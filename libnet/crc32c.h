@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace opendfs::disk {
+namespace opendfs {
 
 uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t length);
 
@@ -40,4 +40,4 @@ uint32_t Crc32cCombineWithFactor(uint32_t crc_a, uint32_t crc_b, uint32_t factor
 // Reference implementation: one bit at a time. Slow on purpose.
 uint32_t Crc32cByteLoop(const void* data, size_t length);
 
-}  // namespace opendfs::disk
+}  // namespace opendfs
