@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # build
   g++ meson ninja-build pkg-config
+  # man pages from --help
+  help2man
   # libraries
   libfuse3-dev libuv1-dev flatbuffers-compiler libflatbuffers-dev librocksdb-dev
   libisal-dev libfmt-dev

@@ -125,5 +125,7 @@ for b in metad/opendfs-metad blockd/opendfs-blockd mount/opendfs-mount mount/ope
   "$BUILD/$b" --version | grep -q " $version" || fail "$b --version: $("$BUILD/$b" --version)"
   "$BUILD/$b" --help >/dev/null || fail "$b --help"
 done
+"$LOCAL" --version | grep -q " $version" || fail "opendfs-local --version: $("$LOCAL" --version)"
+"$LOCAL" --help | grep -q "opendfs-local up" || fail "opendfs-local --help"
 echo "start-up failure after the fork printed; --version $version everywhere"
 e2e_pass
