@@ -41,6 +41,22 @@ echo hello > "$MNT/a/b/f"
 echo "no flags: cluster found from $SYS_CONF"
 
 # ---- inside the mount: the cluster and relative paths from it ----
+# bash completion: commands, and remote paths asked of the cluster.
+complete_words() {  # complete_words WORD... -> the completions of the last one
+  (
+    PATH="$(dirname "$CLI"):$PATH"
+    . "$SRC/deploy/completion/opendfs"
+    COMP_WORDS=(opendfs "$@"); COMP_CWORD=$#
+    _opendfs
+    printf '%s\n' "${COMPREPLY[@]}"
+  )
+}
+complete_words cl | grep -qx cluster || fail "completion of 'cl'"
+complete_words ls /a/ | grep -qx "/a/b/" || fail "completion of ls /a/: $(complete_words ls /a/)"
+complete_words stat /a/b/ | grep -qx "/a/b/f" || fail "completion of stat /a/b/"
+complete_words mkdir - | grep -qx -- "-p" || fail "completion of mkdir's flags"
+echo "bash completion: commands, flags, remote paths"
+
 mv "$SYS_CONF" "$E2E_ROOT/sys.conf.aside"
 cd "$MNT/a"
 "$CLI" ls | grep -q "/a/b" || fail "ls in \$MNT/a lists /a"
