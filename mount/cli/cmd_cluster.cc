@@ -6,6 +6,7 @@
 
 #include "mount/cli/commands.h"
 #include "mount/cli/format.h"
+#include "mount/cli/json_out.h"
 
 namespace opendfs::cli {
 
@@ -25,35 +26,6 @@ int CmdDf(const CliArgs&, Ctx& c) {
 }
 
 namespace {
-
-void PrintJson(const client::ClusterInfo& ci) {
-  std::string out = "{\"metads\":[";
-  for (size_t i = 0; i < ci.metads.size(); ++i) {
-    const auto& m = ci.metads[i];
-    out += fmt::format(
-        "{}{{\"address\":{},\"role\":{},\"ballot\":{},\"committed_index\":{},"
-        "\"applied_index\":{},\"is_leader\":{}}}",
-        i ? "," : "", JsonString(m.address), JsonString(m.role), JsonString(m.ballot),
-        m.committed_index, m.applied_index, m.is_leader ? "true" : "false");
-  }
-  out += "],\"blockds\":[";
-  for (size_t i = 0; i < ci.blockds.size(); ++i) {
-    const auto& b = ci.blockds[i];
-    out += fmt::format(
-        "{}{{\"address\":{},\"rack\":{},\"state\":{},\"capacity_bytes\":{},"
-        "\"used_bytes\":{},\"blocks\":{},\"last_heartbeat_ms\":{},\"drained\":{}}}",
-        i ? "," : "", JsonString(b.address), JsonString(b.rack), JsonString(b.state),
-        b.capacity_bytes, b.used_bytes, b.blocks, b.last_heartbeat_ms,
-        b.drained ? "true" : "false");
-  }
-  out += fmt::format(
-      "],\"files\":{},\"blocks\":{},\"under_replicated\":{},\"missing\":{},\"corrupt\":{},"
-      "\"pending_copies\":{},\"pending_deletions\":{},\"copies_completed\":{},"
-      "\"waiting_for_reports\":{}}}\n",
-      ci.files, ci.blocks, ci.under_replicated, ci.missing, ci.corrupt, ci.pending_copies,
-      ci.pending_deletions, ci.copies_completed, ci.waiting_for_reports ? "true" : "false");
-  std::fputs(out.c_str(), stdout);
-}
 
 void PrintText(const client::ClusterInfo& ci) {
   std::printf("metads:\n  %-22s %-10s %-6s %12s %12s\n", "ADDRESS", "ROLE", "LEADER",
@@ -87,7 +59,7 @@ int CmdClusterStatus(const CliArgs& a, Ctx& c) {
   auto ci = c.meta.ClusterStatus(c.cred);
   if (!ci.ok()) return c.Fail("cluster status", "", ci.status());
   if (a.json) {
-    PrintJson(*ci);
+    std::fputs(ClusterStatusJson(*ci).c_str(), stdout);
   } else {
     PrintText(*ci);
   }

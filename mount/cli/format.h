@@ -1,4 +1,4 @@
-// Text formatting for the CLI: sizes, modes, times, JSON strings, progress.
+// Text formatting for the CLI: sizes, modes, times, progress (JSON: json_out.h).
 // Pure functions (Progress writes to the FILE it is given).
 #pragma once
 
@@ -16,8 +16,6 @@ std::string HumanSize(uint64_t bytes);
 std::string ModeString(uint32_t mode);
 // Nanoseconds since the epoch -> "2026-11-24 04:10" in local time.
 std::string TimeString(int64_t ns);
-// A JSON string literal with quotes and escapes.
-std::string JsonString(std::string_view s);
 
 // A one-line progress meter on a terminal: "put big.iso  45%  1.2G/2.6G  85.3M/s".
 // Prints nothing unless enabled (stderr is a tty and the total is large).

@@ -1,8 +1,10 @@
 #include "mount/cli/format.h"
+#include "mount/cli/json_out.h"
 
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace opendfs::cli {
 namespace {
@@ -23,8 +25,36 @@ TEST(ModeString, TypesAndSpecialBits) {
   EXPECT_EQ(ModeString(S_IFREG | 02644), "-rw-r-Sr--");
 }
 
-TEST(JsonString, Escapes) {
-  EXPECT_EQ(JsonString("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
+TEST(ClusterStatusJson, ParsesBackWithEveryField) {
+  client::ClusterInfo ci;
+  client::MetadInfo m;
+  m.address = "127.0.1.1:8000";
+  m.role = "leader";
+  m.ballot = "3.1";
+  m.committed_index = 42;
+  m.is_leader = true;
+  ci.metads.push_back(m);
+  client::BlockdInfo b;
+  b.address = "127.0.2.1:8100";
+  b.rack = "rack \"a\"\n\x01\xff";  // quotes, control bytes, invalid UTF-8
+  b.state = "live";
+  b.capacity_bytes = uint64_t{1} << 40;
+  ci.blockds.push_back(b);
+  ci.files = 7;
+  ci.waiting_for_reports = true;
+  std::string text = ClusterStatusJson(ci);
+  ASSERT_EQ(text.back(), '\n');
+  auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["metads"][0]["address"], "127.0.1.1:8000");
+  EXPECT_EQ(j["metads"][0]["is_leader"], true);
+  EXPECT_EQ(j["metads"][0]["committed_index"], 42);
+  EXPECT_EQ(j["blockds"][0]["capacity_bytes"], uint64_t{1} << 40);
+  EXPECT_EQ(j["blockds"][0]["rack"], "rack \"a\"\n\x01\xEF\xBF\xBD");  // U+FFFD for the bad byte
+  EXPECT_EQ(j["files"], 7);
+  EXPECT_EQ(j["waiting_for_reports"], true);
+  for (const char* k : {"blocks", "under_replicated", "missing", "corrupt", "pending_copies",
+                        "pending_deletions", "copies_completed"})
+    EXPECT_TRUE(j.contains(k)) << k;
 }
 
 TEST(Progress, SilentWhenDisabled) {
