@@ -54,7 +54,11 @@ ReplicaStatus FromWire(const fb::PaxosStatusReply& r) {
 
 Replicator::Replicator(store::EditLog& log, ReplicatorOptions options, ReplicatorHooks hooks,
                        Logger& logger)
-    : log_(log), options_(std::move(options)), hooks_(std::move(hooks)), logger_(logger) {}
+    : log_(log),
+      options_(std::move(options)),
+      hooks_(std::move(hooks)),
+      logger_(logger),
+      inbox_(options_.inbox_messages_max, options_.inbox_bytes_max) {}
 
 Replicator::~Replicator() { Shutdown(); }
 
@@ -150,7 +154,7 @@ Status Replicator::Start() {
       if (!m) return;
       {
         std::lock_guard lock(mu_);
-        inbox_.push_back(std::move(*m));
+        if (!inbox_.Push(std::move(*m), req.payload.size())) return;  // full: counted
       }
       cv_.notify_one();
     };
@@ -306,10 +310,12 @@ void Replicator::Loop() {
               in_flight_.load() < options_.max_batches_in_flight);
     });
     if (stopping_) break;
-    inbox.swap(inbox_);
+    const size_t dropped = inbox_.TakeAll(inbox);
     std::optional<Snapshot> install = std::move(to_install_);
     to_install_.reset();
     lock.unlock();
+    if (dropped > 0)
+      logger_.Warn("paxos: inbox full; dropped {} messages from peers (they are resent)", dropped);
     if (install) InstallShipped(std::move(*install));
     const int64_t now = NowMs();
     for (const paxos::Message& m : inbox) node_->Step(m, now);

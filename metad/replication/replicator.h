@@ -73,6 +73,7 @@
 #include "libnet/server.h"
 #include "metad/paxos/node.h"
 #include "metad/paxos/pending_proposals.h"
+#include "metad/replication/paxos_inbox.h"
 #include "metad/replication/paxos_store.h"
 #include "metad/store/edit_log.h"
 #include "metad/store/group_committer.h"
@@ -95,6 +96,10 @@ struct ReplicatorOptions {
   size_t record_bytes_max = 1 << 20;
   size_t max_batches_in_flight = 2;
   paxos::Slot retain_slots = 200000;  // slots kept for followers' catch-up
+  // Received Paxos messages waiting for the driver (PaxosInbox): past these
+  // the newest are dropped (Paxos resends), never unbounded memory.
+  size_t inbox_messages_max = 65536;
+  size_t inbox_bytes_max = 256u << 20;
 };
 
 struct ReplicatorHooks {
@@ -215,7 +220,7 @@ class Replicator {
   std::condition_variable cv_;         // driver waits: inbox, proposable queue, stop
   std::condition_variable has_room_;   // submitters wait: queue below its limit
   std::deque<Pending> queue_;          // GUARDED_BY(mu_)
-  std::vector<paxos::Message> inbox_;  // GUARDED_BY(mu_)
+  PaxosInbox inbox_;                   // GUARDED_BY(mu_)
   bool stopping_ = false;              // GUARDED_BY(mu_)
   std::optional<Snapshot> incoming_;   // GUARDED_BY(mu_): chunks so far
   std::optional<Snapshot> to_install_; // GUARDED_BY(mu_): complete, for the driver
