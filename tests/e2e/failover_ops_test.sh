@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
 kills=${FAILOVER_KILLS:-5}
-e2e_up --metads 3 --set blk_sz=1MB
+e2e_up --metads 3 --set blk_sz=1MB --set "mount.error_log=$E2E_ROOT/mount.log"
 
 STATE="$E2E_ROOT/load"
 KILLS="$E2E_ROOT/kills"
@@ -93,5 +93,9 @@ print(f"leader kills {sys.argv[2]}, follower kills {sys.argv[3]}: ops {s['ops']}
       f"errors {s['errors']} {s['errnos']}, shadow mismatches {s['shadow_mismatches']} "
       f"({s['files']} files, {s['dirs']} dirs)")
 PY
+if [ "$rc" -ne 0 ]; then
+  echo "---- mount log (warnings and errors) ----"
+  grep -E ' (WARN|ERROR) ' "$E2E_ROOT/mount.log" | tail -n 40 || true
+fi
 [ "$rc" -eq 0 ] || fail "the load saw application-visible errors or a namespace differing from its shadow"
 e2e_pass

@@ -6,8 +6,8 @@
 # OPS: failover_ops.py's "worker start_ns end_ns" lines; KILLS: one line per
 # kill, "kill_ns label" (CLOCK_MONOTONIC). A kill's stall is the longest time
 # any op spent waiting after that kill and before the next one:
-# max(end - max(start, kill)) over the ops that ended after the kill and
-# started before the next kill. Prints one line per kill and the maximum.
+# max(min(end, next) - max(start, kill)) over the ops that ended after the
+# kill and started before the next kill. Prints one line per kill and the maximum.
 import sys
 
 
@@ -25,7 +25,7 @@ def main():
     worst = 0.0
     for i, (k, label) in enumerate(kills):
         nxt = kills[i + 1][0] if i + 1 < len(kills) else float("inf")
-        stall = max((e - max(s, k) for s, e in ops if e >= k and s < nxt), default=0) / 1e9
+        stall = max((min(e, nxt) - max(s, k) for s, e in ops if e >= k and s < nxt), default=0) / 1e9
         worst = max(worst, stall)
         print(f"kill {i + 1} ({label}): longest stall {stall:.2f} s")
     print(f"longest stall over {len(kills)} kills: {worst:.2f} s")
