@@ -13,6 +13,10 @@
 #   mkdir   of a new directory; rmdir of an empty one
 #   slow    a new file written in pieces over ~0.3 s, fsync, close (a file
 #           held open while the leader changes)
+#   hold    a new file written and left open; once it has been open for 3 s
+#           it is unlinked, read through its descriptor (an unlinked open
+#           file stays readable) and closed — so descriptors opened under
+#           one leader are used under the next
 # Every call's result is checked; a failure (any errno, a short or wrong
 # read) is logged to stderr as "ERROR op path errno=NAME ..." and the shadow
 # follows what the call reported, so an error is counted once. Each op's
@@ -52,6 +56,7 @@ class Worker:
         self.next = 0
         self.ops = 0
         self.errors = {}     # "op:ERRNO" -> count
+        self.held = []       # (relpath, fd, data, opened_s): open descriptors
         self.ops_log = ops_log
         self.lock = lock
 
@@ -131,10 +136,63 @@ class Worker:
         if ok:
             self.files[rel] = data
 
-    def op_read(self):
-        if not self.files:
+    def op_hold(self):
+        if len(self.held) >= 3:
             return self.op_create()
-        rel = self.rng.choice(sorted(self.files))
+        rel = os.path.normpath(os.path.join(self.pick_dir(), self.fresh("h")))
+        data = content(rel, self.rng.choice([500, 30000]))
+        try:
+            fd = os.open(self.path(rel), os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
+        except OSError as e:
+            return self.error("create", rel, e)
+        self.files[rel] = None
+        try:
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.EIO, "short write")
+        except OSError as e:
+            self.error("write", rel, e)
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+            return
+        self.files[rel] = data
+        self.held.append((rel, fd, data, time.monotonic()))
+
+    def op_orphan(self):
+        rel, fd, data, _ = self.held.pop(0)
+        try:
+            os.unlink(self.path(rel))
+            del self.files[rel]
+        except OSError as e:
+            self.error("unlink-open", rel, e)
+        try:
+            got = os.pread(fd, len(data) + 1, 0)
+            if got != data:
+                self.error("read-unlinked", rel, RuntimeError(f"content differs: {len(got)} bytes"))
+        except OSError as e:
+            self.error("read-unlinked", rel, e)
+        try:
+            os.close(fd)
+        except OSError as e:
+            self.error("close-unlinked", rel, e)
+
+    def close_held(self):
+        for rel, fd, _, _ in self.held:
+            try:
+                os.close(fd)
+            except OSError as e:
+                self.error("close", rel, e)
+        self.held = []
+
+    def unheld(self):
+        held = {h[0] for h in self.held}
+        return sorted(f for f in self.files if f not in held)
+
+    def op_read(self):
+        if not self.unheld():
+            return self.op_create()
+        rel = self.rng.choice(self.unheld())
         want = self.files[rel]
         try:
             fd = os.open(self.path(rel), os.O_RDONLY)
@@ -157,9 +215,9 @@ class Worker:
             self.error("close", rel, e)
 
     def op_rename(self):
-        if not self.files:
+        if not self.unheld():
             return self.op_create()
-        rel = self.rng.choice(sorted(self.files))
+        rel = self.rng.choice(self.unheld())
         new = os.path.normpath(os.path.join(self.pick_dir(), self.fresh("r")))
         try:
             os.rename(self.path(rel), self.path(new))
@@ -168,9 +226,9 @@ class Worker:
         self.files[new] = self.files.pop(rel)
 
     def op_unlink(self):
-        if not self.files:
+        if not self.unheld():
             return self.op_create()
-        rel = self.rng.choice(sorted(self.files))
+        rel = self.rng.choice(self.unheld())
         try:
             os.unlink(self.path(rel))
         except OSError as e:
@@ -204,7 +262,11 @@ class Worker:
         if len(self.files) > 200:  # keep the namespace small: shrink
             r = 0.9 if r < 0.5 else r
         start = time.monotonic_ns()
-        if r < 0.05:
+        if self.held and time.monotonic() - self.held[0][3] > 3:
+            self.op_orphan()
+        elif r < 0.03:
+            self.op_hold()
+        elif r < 0.06:
             self.op_slow()
         elif r < 0.35:
             self.op_create()
@@ -231,6 +293,7 @@ class Worker:
             return
         while not stop.is_set():
             self.step()
+        self.close_held()
 
     def check(self):
         """Walks DIR/wK and compares it with the shadow; returns mismatches."""
