@@ -208,6 +208,7 @@ Status MetaClient::Hello() {
 }
 
 Status MetaClient::RenewSession(uint64_t expired) {
+  std::lock_guard<std::recursive_mutex> renewing(renew_mu_);
   bool lapsed = false;
   std::function<void(bool)> hook;
   {
@@ -219,7 +220,8 @@ Status MetaClient::RenewSession(uint64_t expired) {
     ODFS_RETURN_IF_ERROR(Hello());
     hook = renewed_hook_;
   }
-  // Outside hello_mu_: the hook calls metad (and may renew again).
+  // Outside hello_mu_ (the hook calls metad and may renew again), inside
+  // renew_mu_ (other threads' resends wait for it).
   if (hook) hook(lapsed);
   return Status::Ok();
 }
