@@ -5,15 +5,24 @@
 # SIGKILLs the serving leader and measures the time from the kill to the
 # first write that started after the leader was gone and succeeded, then
 # restarts the killed metad and waits until it has caught up.
+# Beside the writer runs the checked namespace load of the failover ops test
+# (tests/e2e/failover_ops.py: creates with O_EXCL + write + close, reads
+# compared byte for byte, renames, unlinks, mkdir/rmdir, slow writes held
+# open across the kill; every system call's result checked). After the last
+# trial the load stops and compares the namespace with its shadow.
 # Usage: bench/failover_bench.sh [TRIALS (default 20)]. Needs root and FUSE.
-# Prints each trial and the median and max. Uses 127.202.0.0/16.
+# Prints each trial, the median and max, and for the load: kills, ops done,
+# errors (must be 0, with errno per kind), shadow mismatches and the longest
+# stall per kill. Exits 1 when the load saw an error. Uses 127.202.0.0/16.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 trials=${1:-20}
 root=$(mktemp -d /var/tmp/opendfs-failover.XXXXXX)
 writer=""
+load=""
 cleanup() {
   [ -n "$writer" ] && kill "$writer" 2>/dev/null || true
+  [ -n "$load" ] && kill "$load" 2>/dev/null || true
   "$src/deploy/opendfs-local" down --root "$root" >/dev/null 2>&1 || true
   rm -rf "$root"
 }
@@ -29,8 +38,12 @@ status() { "$cli" cluster status --json 2>/dev/null; }
 mkdir -p "$root/mnt/w"
 acks="$root/acked"
 : > "$acks"
-python3 "$src/tests/e2e/ack_writer.py" "$root/mnt/w" "$acks" 2>/dev/null &
+python3 "$src/tests/e2e/ack_writer.py" "$root/mnt/w" "$acks" 2> "$root/writer.err" &
 writer=$!
+python3 "$src/tests/e2e/failover_ops.py" "$root/mnt" "$root/load" --workers 3 2> "$root/load.err" &
+load=$!
+kills="$root/kills"
+: > "$kills"
 sleep 2
 results="$root/results"
 : > "$results"
@@ -44,6 +57,7 @@ print(max(ls, key=lambda m: tuple(int(x) for x in m["ballot"].split(".")))["addr
   n=$(echo "$leader" | sed -E 's/^127\.[0-9]+\.1\.([0-9]+):.*/\1/')
   pid=$(cat "$root/metad$n/metad.pid")
   t0=$(python3 -c 'import time; print(time.monotonic_ns())')
+  echo "$t0 leader metad$n" >> "$kills"
   kill -9 "$pid"
   while [ -r "/proc/$pid/stat" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do sleep 0.01; done
   # Writes that start once the leader is gone cannot reach it; the time is
@@ -77,3 +91,18 @@ import statistics, sys
 v = sorted(int(x) for x in open(sys.argv[1]))
 print(f"failover over {len(v)} trials: median {statistics.median(v):.0f} ms, max {max(v)} ms, min {min(v)} ms ({sys.argv[2]} files acknowledged)")
 PY
+kill -TERM "$load"
+rc=0
+wait "$load" || rc=$?
+load=""
+grep -E '^(ERROR|MISMATCH)' "$root/load.err" | head -n 40 || true
+python3 "$src/tests/e2e/failover_stalls.py" "$root/load.ops" "$kills"
+python3 - "$root/load.summary" "$(wc -l < "$kills")" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(f"load: {sys.argv[2]} leader kills, ops {s['ops']}, errors {s['errors']} {s['errnos']}, "
+      f"shadow mismatches {s['shadow_mismatches']} ({s['files']} files, {s['dirs']} dirs)")
+PY
+echo "writer: $(grep -c '^write ' "$root/writer.err" || true) failed writes"
+grep -m 5 '^write ' "$root/writer.err" || true
+exit "$rc"

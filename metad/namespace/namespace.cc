@@ -45,6 +45,7 @@ ApplyResult Namespace::Replay(const StoredResult& done) const {
     r.attr.ino = done.inode;  // gone since (unlink, rmdir, or a later call)
   }
   r.created = false;
+  r.replayed = true;
   return r;
 }
 

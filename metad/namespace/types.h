@@ -137,6 +137,9 @@ struct ApplyResult {
   Attr attr;
   // create without exclusive found an existing file: false, attr is that file.
   bool created = false;
+  // The record was a retry of a request already applied (request_table.h):
+  // nothing changed, status is the first attempt's.
+  bool replayed = false;
   // Block ids no longer referenced: the service deletes them on blockds.
   std::vector<BlockId> freed_blocks;
   // An inode that lost its last link and was kept because of keep_orphan.

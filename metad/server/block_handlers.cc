@@ -111,6 +111,11 @@ void MetaServer::RegisterBlockHandlers() {
     if (r->index() > UINT32_MAX)
       return resp.Fail(Status(StatusCode::FileTooBig, "block index beyond 2^32"));
     uint32_t index = static_cast<uint32_t>(r->index());
+    // Exactly-once (write_retry.h): a resend of a WriteBlock whose record
+    // was applied gets the write that record opened.
+    const uint64_t client_id = r->caller() ? r->caller()->client_id() : 0;
+    const uint64_t request_id = r->caller() ? r->caller()->request_id() : 0;
+    std::optional<StoredResult> done;
     Attr attr;
     BlockInfo existing;
     BlockWrite write;  // the block's write state, if it has any
@@ -125,6 +130,8 @@ void MetaServer::RegisterBlockHandlers() {
       if (!b.ok()) return resp.Fail(b.status());
       if (!b->blocks.empty()) existing = b->blocks[0];
       if (const BlockWrite* w = existing.id ? ns_->WriteOf(existing.id) : nullptr) write = *w;
+      if (client_id != 0 && request_id != 0)
+        if (const StoredResult* d = ns_->requests().Find(client_id, request_id)) done = *d;
     }
     uint32_t block_size = attr.block_size;
     uint32_t lease_ms = static_cast<uint32_t>(sessions_.lease_ms());
@@ -135,6 +142,16 @@ void MetaServer::RegisterBlockHandlers() {
       Status live = sessions_.KeepAlive(session, NowMs());
       if (!live.ok()) return resp.Fail(live);
     }
+    if (done) {
+      if (done->code != StatusCode::Ok) return resp.Fail(Status(done->code, done->message));
+      if (auto g = GrantOfOpenWrite(existing, &write))
+        return ReplyRetriedWrite(session, r->ino(), index, *g, block_size, lease_ms, resp);
+      // Its write is over (settled): a fresh grant below, untagged, since
+      // the table already holds this request id.
+    }
+    auto tag = [&](std::string record) {
+      return done ? std::move(record) : Tagged(r->caller(), std::move(record));
+    };
 
     if (existing.id == 0) {
       // A new block: placement first, so that a cluster without room fails
@@ -158,8 +175,13 @@ void MetaServer::RegisterBlockHandlers() {
       lock.new_version = 1;
       lock.replicas = addrs;
       (void)sessions_.LockBlock(id, lock, NowMs());  // a fresh id: never held
-      Commit(records::AddBlock(r->ino(), index, id, NowNs(), addrs), &resp,
-             [addrs, block_size, lease_ms, index, id](const ApplyResult&, Responder& out) {
+      Commit(tag(records::AddBlock(r->ino(), index, id, NowNs(), addrs)), &resp,
+             [this, addrs, block_size, lease_ms, index, id, session, ino = r->ino()](
+                 const ApplyResult& res, Responder& out) {
+               if (res.replayed) {  // an earlier attempt's record opened the write
+                 sessions_.UnlockBlock(id, session);
+                 return ReplyReplayedWrite(session, ino, index, block_size, lease_ms, out);
+               }
                flatbuffers::FlatBufferBuilder fbb(256);
                auto loc = BuildLocation(fbb, index, id, 1, 0, addrs);
                fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, true, lease_ms));
@@ -214,9 +236,12 @@ void MetaServer::RegisterBlockHandlers() {
     lock.replicas = addrs;
     Status st = sessions_.LockBlock(existing.id, lock, now_ms);
     if (!st.ok()) return resp.Fail(st);
-    Commit(records::BumpBlockVersion(r->ino(), index, existing.id, lock.new_version, NowNs(), addrs),
+    Commit(tag(records::BumpBlockVersion(r->ino(), index, existing.id, lock.new_version, NowNs(), addrs)),
            &resp,
-           [addrs, block_size, lease_ms, index, existing, lock](const ApplyResult&, Responder& out) {
+           [this, addrs, block_size, lease_ms, index, existing, lock, session](
+               const ApplyResult& res, Responder& out) {
+             if (res.replayed)  // an earlier attempt's record opened the write
+               return ReplyReplayedWrite(session, lock.inode, index, block_size, lease_ms, out);
              flatbuffers::FlatBufferBuilder fbb(256);
              auto loc = BuildLocation(fbb, index, existing.id, lock.new_version, existing.length, addrs);
              fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, false, lease_ms));
@@ -309,6 +334,43 @@ void MetaServer::RegisterBlockHandlers() {
              out.Reply(fbb);
            });
   });
+}
+
+}  // namespace opendfs::metad
+
+namespace opendfs::metad {
+
+void MetaServer::ReplyRetriedWrite(uint64_t session, InodeId ino, uint32_t index,
+                                   const RetriedWriteGrant& g, uint32_t block_size,
+                                   uint32_t lease_ms, Responder& out) {
+  BlockLock lock;
+  lock.session = session;
+  lock.inode = ino;
+  lock.old_version = g.from_version;
+  lock.new_version = g.block.version;
+  lock.replicas = g.replicas;
+  Status st = sessions_.LockBlock(g.block.id, lock, NowMs());
+  if (!st.ok()) return out.Fail(st);
+  log_.Info("metad: retried WriteBlock ino={} index={} answered with its open write block={} version={}",
+            ino, index, g.block.id, g.block.version);
+  flatbuffers::FlatBufferBuilder fbb(256);
+  auto loc = BuildLocation(fbb, index, g.block.id, g.block.version, g.block.length, g.replicas);
+  fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, g.new_block, lease_ms));
+  out.Reply(fbb);
+}
+
+void MetaServer::ReplyReplayedWrite(uint64_t session, InodeId ino, uint32_t index,
+                                    uint32_t block_size, uint32_t lease_ms, Responder& out) {
+  std::optional<RetriedWriteGrant> g;
+  {
+    std::shared_lock l(ns_mu_);
+    Result<FileBlocks> b = ns_->GetBlocks(ino, index, 1);
+    if (b.ok() && !b->blocks.empty()) g = GrantOfOpenWrite(b->blocks[0], ns_->WriteOf(b->blocks[0].id));
+  }
+  if (!g)
+    return out.Fail(Status(StatusCode::LockHeld,
+                           fmt::format("block {} of inode {}: the retried write is no longer open", index, ino)));
+  ReplyRetriedWrite(session, ino, index, *g, block_size, lease_ms, out);
 }
 
 }  // namespace opendfs::metad

@@ -52,6 +52,18 @@ std::optional<Attr> MetaServer::UnchangedByRoot(const Cred& cred,
   return *cur;
 }
 
+Status MetaServer::OpenFilesKnown(const fb::Caller* caller) {
+  // Whether an unlinked file is kept for its open handles is decided from
+  // this leader's handles, which are soft state: after a leader change a
+  // mount's handles exist here only once it has opened a new session and
+  // re-opened its files (mount/client/open_handles.h). Until then its
+  // unlinks and renames are refused with SessionExpired, which makes it do
+  // exactly that first. Session 0 (the CLI) holds no files open.
+  const uint64_t session = caller != nullptr ? caller->session() : 0;
+  if (session == 0) return Status::Ok();
+  return sessions_.KeepAlive(session, NowMs());
+}
+
 std::string MetaServer::Tagged(const fb::Caller* caller, std::string record) {
   if (caller != nullptr)
     (void)records::TagClientRequest(record, caller->client_id(), caller->request_id());
@@ -228,6 +240,7 @@ void MetaServer::RegisterClientHandlers() {
   s.Handle<fb::UnlinkRequest>(M(fb::MetaMethod::Unlink), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::UnlinkRequest>();
     Cred cred = CredFrom(r->caller());
+    if (Status st = OpenFilesKnown(r->caller()); !st.ok()) return resp.Fail(st);
     bool keep = false;
     {
       std::shared_lock l(ns_mu_);
@@ -246,6 +259,7 @@ void MetaServer::RegisterClientHandlers() {
 
   s.Handle<fb::RenameRequest>(M(fb::MetaMethod::Rename), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::RenameRequest>();
+    if (Status st = OpenFilesKnown(r->caller()); !st.ok()) return resp.Fail(st);
     bool keep = false;
     {
       std::shared_lock l(ns_mu_);

@@ -49,6 +49,7 @@
 #include "metad/server/block_index.h"
 #include "metad/server/sessions.h"
 #include "metad/server/settings.h"
+#include "metad/server/write_retry.h"
 #include "metad/store/checkpointer.h"
 #include "metad/store/group_committer.h"
 #include "metad/store/rocks_edit_log.h"
@@ -235,6 +236,19 @@ class MetaServer : public BlockCatalog {
   bool stopping_ = false;  // GUARDED_BY(tick_mu_)
   std::thread tick_thread_;
   const int64_t start_ns_;
+
+  // ---- WriteBlock retried exactly-once (write_retry.h; block_handlers.cc) ----
+  // Takes the write lock of `g` again for `session` and answers with it.
+  void ReplyRetriedWrite(uint64_t session, InodeId ino, uint32_t index,
+                         const RetriedWriteGrant& g, uint32_t block_size, uint32_t lease_ms,
+                         Responder& out);
+  // The same for a record that was applied as a retry: the grant is read
+  // back from the namespace (the write an earlier attempt opened).
+  void ReplyReplayedWrite(uint64_t session, InodeId ino, uint32_t index, uint32_t block_size,
+                          uint32_t lease_ms, Responder& out);
+  // SessionExpired when the caller's session is unknown here (so its open
+  // handles are too): see client_handlers.cc.
+  Status OpenFilesKnown(const fb::Caller* caller);
 };
 
 }  // namespace opendfs::metad

@@ -208,6 +208,7 @@ Status MetaClient::Hello() {
 }
 
 Status MetaClient::RenewSession(uint64_t expired) {
+  std::lock_guard<std::recursive_mutex> renewing(renew_mu_);
   bool lapsed = false;
   std::function<void(bool)> hook;
   {
@@ -219,7 +220,8 @@ Status MetaClient::RenewSession(uint64_t expired) {
     ODFS_RETURN_IF_ERROR(Hello());
     hook = renewed_hook_;
   }
-  // Outside hello_mu_: the hook calls metad (and may renew again).
+  // Outside hello_mu_ (the hook calls metad and may renew again), inside
+  // renew_mu_ (other threads' resends wait for it).
   if (hook) hook(lapsed);
   return Status::Ok();
 }
@@ -579,10 +581,13 @@ Result<BlocksPage> MetaClient::GetBlocks(const Cred& c, uint64_t ino,
 
 Result<WriteGrant> MetaClient::WriteBlock(const Cred& c, uint64_t ino,
                                           uint64_t index, uint64_t handle) {
-  // Not idempotent: a resend would bump the block version a second time.
+  // Not idempotent (a plain resend would open a second write: a new block,
+  // or the version bumped again), so sent exactly-once: a resend after a
+  // failover is answered with the write the first attempt opened
+  // (metad/server/write_retry.h).
   ODFS_ASSIGN_OR_RETURN(
       Reply r, Invoke<fb::WriteBlockReply>(
-                   fb::MetaMethod::WriteBlock, Retry::kUndelivered,
+                   fb::MetaMethod::WriteBlock, Retry::kExactlyOnce,
                    [&](fbs::FlatBufferBuilder& b) {
                      auto caller = MakeCaller(b, c);
                      return fb::CreateWriteBlockRequest(b, caller, ino, index, handle)

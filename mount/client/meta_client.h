@@ -207,6 +207,12 @@ class MetaClient {
   std::function<void(bool)> renewed_hook_;  // GUARDED_BY(hello_mu_)
   // Monotonic ms of the last KeepAlive (or Hello) the leader accepted.
   std::atomic<int64_t> last_renewal_ms_{0};
+  // Held by RenewSession across Hello and the renewed hook, so that a call
+  // which finds its session already replaced by another thread waits until
+  // the hook re-registered the open files and locks before it is resent (an
+  // unlink must not reach the new leader before the file's re-open).
+  // Recursive: the hook's own calls may renew again on this thread.
+  std::recursive_mutex renew_mu_;
 };
 
 }  // namespace opendfs::client

@@ -72,7 +72,10 @@ void Fs::Attach(Services services) {
   meta_ = services_.meta.get();
   blocks_ = services_.blocks.get();
   reader_ = std::make_unique<client::FileReader>(*meta_, *blocks_, locations_, log_);
-  meta_->SetSessionRenewedHook([this](bool lapsed) { ReassertLocks(lapsed); });
+  meta_->SetSessionRenewedHook([this](bool lapsed) {
+    ReopenHandles();  // first: an unlink waiting for the new session must find them open
+    ReassertLocks(lapsed);
+  });
 }
 
 void Fs::Shutdown() {

@@ -32,6 +32,7 @@
 #include "mount/client/block_client.h"
 #include "mount/client/file_reader.h"
 #include "mount/client/held_locks.h"
+#include "mount/client/open_handles.h"
 #include "mount/client/location_cache.h"
 #include "mount/client/meta_client.h"
 #include "mount/fuse/inode_table.h"
@@ -108,6 +109,9 @@ class Fs {
   void Flock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, int op);
   // After a new metad session: re-assert every held lock (leader change).
   void ReassertLocks(bool lapsed);
+  // After a new metad session: open every open file again under it, so that
+  // the new leader keeps a file unlinked while open here (fs_file.cc).
+  void ReopenHandles();
 
   InodeTable& inodes() { return inodes_; }
 
@@ -142,7 +146,7 @@ class Fs {
                  std::vector<char>& buf, size_t* used);
   // The metad handle of `fi` when it was opened for writing, else 0
   // (ftruncate is authorised by the descriptor, not the current mode).
-  static uint64_t WritableHandleOf(const fuse_file_info* fi);
+  uint64_t WritableHandleOf(const fuse_file_info* fi) const;
   // Common part of open and create.
   Status SetUpHandle(uint64_t ino, const client::Cred& cred,
                      const client::OpenResult& o, fuse_file_info* fi,
@@ -173,6 +177,7 @@ class Fs {
   fuse_session* session_ = nullptr;
   bool dont_mask_ = false;  // FUSE_CAP_DONT_MASK granted (set in Init)
   client::HeldLocks held_locks_;
+  client::OpenHandles open_handles_;  // metad handles of open files
 };
 
 // Attr -> struct stat as the kernel wants it.

@@ -15,7 +15,7 @@ namespace opendfs::mountfs {
 
 struct Fs::OpenFile {
   uint64_t ino = 0;
-  uint64_t handle = 0;  // metad's
+  uint64_t key = 0;     // in Fs::open_handles_, which holds metad's handle
   client::Cred cred;    // of the opener: reads and writes use it
   uint64_t block_size = 0;
   bool writable = false;
@@ -41,10 +41,10 @@ bool WriteKillsSetid(uint32_t mode, const client::Cred& cred) {
 
 }  // namespace
 
-uint64_t Fs::WritableHandleOf(const fuse_file_info* fi) {
+uint64_t Fs::WritableHandleOf(const fuse_file_info* fi) const {
   if (fi == nullptr || fi->fh == 0) return 0;
   const OpenFile* of = reinterpret_cast<const OpenFile*>(fi->fh);
-  return of->writable ? of->handle : 0;
+  return of->writable ? open_handles_.Handle(of->key) : 0;
 }
 
 std::shared_ptr<client::FileWriter> Fs::MakeWriter(uint64_t ino,
@@ -65,7 +65,7 @@ Status Fs::SetUpHandle(uint64_t ino, const client::Cred& cred,
   locations_.Invalidate(ino);
   auto of = std::make_unique<OpenFile>();
   of->ino = ino;
-  of->handle = o.handle;
+  of->key = open_handles_.Add(ino, static_cast<uint32_t>(fi->flags), o.handle);
   of->cred = cred;
   of->block_size = o.attr.block_size();
   of->writable = (fi->flags & O_ACCMODE) != O_RDONLY;
@@ -86,6 +86,29 @@ Status Fs::SetUpHandle(uint64_t ino, const client::Cred& cred,
   return Status::Ok();
 }
 
+void Fs::ReopenHandles() {
+  // Root: the descriptors are open already; a permission changed since must
+  // not take them away (as on a local disk).
+  client::Cred root;
+  size_t kept = 0;
+  std::vector<client::OpenHandles::Entry> all = open_handles_.Snapshot();
+  for (const client::OpenHandles::Entry& e : all) {
+    Result<client::OpenResult> o = meta_->Open(root, e.ino, e.flags);
+    if (!o.ok()) {
+      log_.Error("mount: ino={} not re-opened under the new session: {}", e.ino,
+                 o.status().ToString());
+      continue;
+    }
+    if (open_handles_.Replace(e.key, o->handle)) {
+      ++kept;
+    } else {  // closed meanwhile
+      (void)meta_->Release(root, e.ino, o->handle);
+    }
+  }
+  if (!all.empty())
+    log_.Info("mount: re-opened {} of {} open files under the new session", kept, all.size());
+}
+
 void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   TuneReadAheadOnce();
   client::Cred cred = CredOf(req);
@@ -96,6 +119,7 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if (fi->fh != 0) {
       OpenFile* of = Handle(fi);
       inodes_.Close(ino, of->writable);
+      open_handles_.Remove(of->key);
       delete of;
       fi->fh = 0;
     }
@@ -106,7 +130,8 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     // Interrupted: the kernel will never release this handle.
     OpenFile* of = Handle(fi);
     inodes_.Close(ino, of->writable);
-    (void)meta_->Release(cred, ino, of->handle);
+    (void)meta_->Release(cred, ino, open_handles_.Handle(of->key));
+    open_handles_.Remove(of->key);
     delete of;
   }
 }
@@ -132,7 +157,8 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
     OpenFile* of = Handle(fi);
     inodes_.Forget(ino, 1);
     inodes_.Close(ino, of->writable);
-    (void)meta_->Release(cred, ino, of->handle);
+    (void)meta_->Release(cred, ino, open_handles_.Handle(of->key));
+    open_handles_.Remove(of->key);
     delete of;
   }
 }
@@ -169,7 +195,7 @@ void Fs::Write(fuse_req_t req, fuse_ino_t ino, const char* data, size_t size,
     fuse_reply_err(req, EBADF);
     return;
   }
-  Status s = of->writer->Write(of->cred, of->handle, static_cast<uint64_t>(off), data, size);
+  Status s = of->writer->Write(of->cred, open_handles_.Handle(of->key), static_cast<uint64_t>(off), data, size);
   if (!s.ok()) return ReplyError(req, "write", ino, s);
   if (of->kill_setid_pending) {
     of->kill_setid_pending = false;
@@ -217,9 +243,11 @@ void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     of->writer.reset();
   }
   inodes_.Close(ino, of->writable);
-  Status s = meta_->Release(of->cred, ino, of->handle);
+  const uint64_t handle = open_handles_.Handle(of->key);
+  open_handles_.Remove(of->key);
+  Status s = meta_->Release(of->cred, ino, handle);
   if (!s.ok()) {
-    log_.Warn("mount: release ino={} handle={} failed: {}", ino, of->handle, s.ToString());
+    log_.Warn("mount: release ino={} handle={} failed: {}", ino, handle, s.ToString());
   }
   fuse_reply_err(req, 0);
 }

@@ -72,6 +72,30 @@ TEST(RequestTable, DuplicateUnlinkAndRenameAreNotAppliedTwice) {
   EXPECT_TRUE(ns.Lookup(kRootInode, "nope", Cred::Root()).ok());
 }
 
+TEST(RequestTable, RetriedAddBlockIsReplayedAndKeepsTheFirstWrite) {
+  // WriteBlock after a failover (metad/server/write_retry.h): the resend's
+  // record names another block id; it must not replace the first one, and
+  // the result says it was a replay so the server answers with the open
+  // write of the first attempt.
+  Namespace ns;
+  ASSERT_TRUE(ns.ApplyBytes(CreateFile("f", 100)).status.ok());
+  ApplyResult first = ns.ApplyBytes(Tag(records::AddBlock(100, 0, 500, 1, {"a:1", "b:1"}), 3));
+  ASSERT_TRUE(first.status.ok()) << first.status.ToString();
+  EXPECT_FALSE(first.replayed);
+  ApplyResult again = ns.ApplyBytes(Tag(records::AddBlock(100, 0, 501, 2, {"c:1"}), 3));
+  ASSERT_TRUE(again.status.ok()) << again.status.ToString();
+  EXPECT_TRUE(again.replayed);
+  Result<FileBlocks> b = ns.GetBlocks(100, 0, 1);
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->blocks.size(), 1u);
+  EXPECT_EQ(b->blocks[0].id, 500u);
+  const BlockWrite* w = ns.WriteOf(500);
+  ASSERT_NE(w, nullptr);
+  EXPECT_TRUE(w->open);
+  EXPECT_EQ(w->granted, (std::vector<std::string>{"a:1", "b:1"}));
+  EXPECT_EQ(ns.WriteOf(501), nullptr);
+}
+
 TEST(RequestTable, BoundedPerClientAndInClients) {
   RequestTable t;
   for (uint64_t r = 1; r <= RequestTable::kPerClient + 10; ++r)
