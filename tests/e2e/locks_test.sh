@@ -65,7 +65,19 @@ try:
 except OSError as e:
     assert e.errno == errno.EAGAIN, e
 os.close(o1)
-fcntl.fcntl(o2, fcntl.F_OFD_SETLK, struct.pack(fmt, fcntl.F_WRLCK, 0, 105, 1, 0))
+# The kernel tells FUSE of the last close of o1 with an asynchronous RELEASE
+# (the mount drops o1's OFD locks there), so the lock goes a moment after
+# close returns rather than at once as on ext4: allow 2 s for it.
+import time
+deadline = time.monotonic() + 2
+while True:
+    try:
+        fcntl.fcntl(o2, fcntl.F_OFD_SETLK, struct.pack(fmt, fcntl.F_WRLCK, 0, 105, 1, 0))
+        break
+    except OSError as e:
+        if e.errno != errno.EAGAIN or time.monotonic() > deadline:
+            raise
+        time.sleep(0.01)
 PY
 
 # A mount killed while holding a lock loses it once its session expires.
