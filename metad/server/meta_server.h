@@ -176,6 +176,9 @@ class MetaServer : public BlockCatalog {
   // True during the grace period after this metad became the serving
   // leader: only re-asserted locks are granted (lock_handlers.cc).
   bool InLockGrace(int64_t now_ms) const;
+  // On becoming the serving leader: forgets sessions and locks of an
+  // earlier leadership of this metad, so that mounts re-assert here.
+  void StartLockGrace();
   // The live (or draining) blockd serving `address`, or kNoBlockd; reg_mu_ held.
   BlockdId BlockdAt(std::string_view address) const;
   // Makes the registry's decommissioning match the logged state (new
