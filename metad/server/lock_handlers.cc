@@ -24,6 +24,10 @@
 // leads again after others led forgets its old sessions and locks first
 // (StartLockGrace): they are stale, and its mounts must re-assert.
 //
+// A lock of a session that is no longer alive never refuses anyone: the
+// table drops such locks on every tick, and at once when one is found in
+// the way (a mount that renewed its session re-asserts over its old one).
+//
 // Failure modes: an unknown or expired session is SessionExpired (the mount
 // opens a new one and re-asserts); a bad range is Invalid.
 #include "metad/server/meta_server.h"
@@ -120,9 +124,20 @@ void MetaServer::RegisterLockHandlers() {
                               "lock re-asserted after the grace period: it was lost"));
     Status st = [&] {
       std::lock_guard l(locks_mu_);
-      if (r->wait() && lr.kind == locks::LockKind::kPosix)
-        return lock_table_.SetOrWait(lr, now);
-      return lock_table_.Set(lr);
+      auto set = [&](locks::LockRange* conflict) {
+        if (r->wait() && lr.kind == locks::LockKind::kPosix)
+          return lock_table_.SetOrWait(lr, now, conflict);
+        return lock_table_.Set(lr, conflict);
+      };
+      locks::LockRange conflict;
+      Status first = set(&conflict);
+      // A conflict with a session that is gone (typically this very mount's
+      // previous session, replaced a moment ago) must not wait for the next
+      // expiry tick: drop the dead sessions' locks and try again.
+      if (first.code() != StatusCode::LockHeld || sessions_.Alive(conflict.owner.session, now))
+        return first;
+      (void)lock_table_.DropSessions([&](uint64_t sid) { return sessions_.Alive(sid, now); });
+      return set(nullptr);
     }();
     if (!st.ok()) {
       if (st.code() != StatusCode::LockHeld)
@@ -140,7 +155,12 @@ void MetaServer::RegisterLockHandlers() {
     std::optional<locks::LockRange> held;
     {
       std::lock_guard l(locks_mu_);
+      int64_t now = NowMs();
       held = lock_table_.Test(lr);
+      if (held && !sessions_.Alive(held->owner.session, now)) {  // as in SetLock
+        (void)lock_table_.DropSessions([&](uint64_t sid) { return sessions_.Alive(sid, now); });
+        held = lock_table_.Test(lr);
+      }
     }
     // During grace the table is still being rebuilt: a conflict found is
     // real (re-asserted), "no lock" may not be yet. Busy: the mount retries.

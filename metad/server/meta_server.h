@@ -218,7 +218,8 @@ class MetaServer : public BlockCatalog {
 
   Sessions sessions_;
   // Cluster-wide flock/fcntl locks (leader memory, re-asserted after a
-  // leader change); locks_mu_ is a leaf lock, taken after Sessions' own.
+  // leader change); Sessions' own lock is taken under locks_mu_ (liveness
+  // checks), never the other way round.
   mutable std::mutex locks_mu_;
   locks::LockTable lock_table_;  // GUARDED_BY(locks_mu_)
   // When this metad last became the serving leader (monotonic ms).

@@ -32,6 +32,7 @@
 #include "mount/client/block_client.h"
 #include "mount/client/file_reader.h"
 #include "mount/client/held_locks.h"
+#include "mount/client/reassert_gate.h"
 #include "mount/client/location_cache.h"
 #include "mount/client/meta_client.h"
 #include "mount/fuse/inode_table.h"
@@ -164,6 +165,8 @@ class Fs {
   std::once_flag read_ahead_once_;
   fuse_session* session_ = nullptr;
   client::HeldLocks held_locks_;
+  // Unlocks vs re-assertion after a leader change (reassert_gate.h).
+  client::ReassertGate reassert_gate_{std::chrono::milliseconds(5000)};
 };
 
 // Attr -> struct stat as the kernel wants it.

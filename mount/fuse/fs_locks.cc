@@ -14,6 +14,11 @@
 // are served by the other workers); a signal to the waiter interrupts it
 // (EINTR), a deadlock between waiters is EDEADLK from metad.
 //
+// After a leader change the mount re-asserts its locks on its new session
+// (ReassertLocks); unlocks wait for a running re-assertion and it waits for
+// unlocks in flight, so a released lock is never re-asserted behind the
+// application's back (mount/client/reassert_gate.h).
+//
 // Failure modes: metad unreachable past MetaClient's deadline is the
 // transport errno; a lock not re-assertable after a leader change is
 // dropped from HeldLocks and logged (the process is not told, as with NFS).
@@ -21,6 +26,7 @@
 #include <sys/file.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "mount/fuse/fs.h"
@@ -30,6 +36,7 @@ namespace {
 
 constexpr uint8_t kPosix = 0;
 constexpr uint8_t kFlock = 1;
+constexpr uint8_t kUnlock = 2;  // LockArgs::type
 
 client::LockArgs FromFlock(const struct flock* l) {
   client::LockArgs a;
@@ -48,6 +55,10 @@ Status Fs::SetLockWaiting(fuse_req_t req, uint64_t ino, uint64_t owner,
                           const client::LockArgs& lock, bool wait) {
   using std::chrono::milliseconds;
   milliseconds backoff(10);
+  // An unlock (granted at once, even in a grace period) must not slip in
+  // between a re-assertion's snapshot and its RPCs (reassert_gate.h).
+  std::optional<client::ReassertGate::UnlockScope> gate;
+  if (lock.type == kUnlock) gate.emplace(reassert_gate_);
   for (;;) {
     Status s = meta_->SetLock(CredOf(req), ino, owner, lock, wait, false);
     if (s.ok()) {
@@ -114,6 +125,7 @@ void Fs::Flock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, int op) {
 void Fs::ReleaseOwnerLocks(const client::Cred& cred, uint64_t ino, uint64_t owner, bool flock) {
   uint8_t kind = flock ? kFlock : kPosix;
   if (!held_locks_.Holds(ino, owner, kind)) return;  // the common close: no call
+  client::ReassertGate::UnlockScope gate(reassert_gate_);
   Status s = meta_->ReleaseLocks(cred, ino, owner, flock);
   if (!s.ok())
     log_.Warn("mount: dropping locks ino={} owner={:x} failed: {} (they go with the session)", ino,
@@ -126,6 +138,9 @@ void Fs::ReleaseHandleLocks(const client::Cred& cred, uint64_t ino, uint64_t fh)
 }
 
 void Fs::ReassertLocks(bool lapsed) {
+  client::ReassertGate::ReassertScope gate(reassert_gate_);
+  if (!gate.waited_ok())
+    log_.Warn("mount: re-asserting locks while an unlock is still in flight after 5 s");
   std::vector<client::HeldLocks::Entry> all = held_locks_.Snapshot();
   if (all.empty()) return;
   if (lapsed) {
