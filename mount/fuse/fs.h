@@ -147,6 +147,14 @@ class Fs {
   void ReplyLock(fuse_req_t req, const char* op, uint64_t ino, const Status& s);
   Status SetLockWaiting(fuse_req_t req, uint64_t ino, uint64_t owner,
                         const client::LockArgs& lock, bool wait);
+  // SetLockWaiting with the data rules of fs_locks.cc: an unlock commits
+  // this mount's writes of the file first; a grant revalidates the cache.
+  Status LockAndRevalidate(fuse_req_t req, uint64_t ino, uint64_t owner,
+                           const client::LockArgs& lock, bool wait);
+  Status FlushBeforeUnlock(const client::Cred& cred, uint64_t ino);
+  // Drops the kernel's cached pages and attributes of `ino` when another
+  // mount changed it since this mount cached it.
+  void RevalidateAfterLock(const client::Cred& cred, uint64_t ino);
   // release: drops the POSIX (OFD) locks of owners that used handle `fh`.
   void ReleaseHandleLocks(const client::Cred& cred, uint64_t ino, uint64_t fh);
   // flush/fsync: commits this handle's writes and replies.

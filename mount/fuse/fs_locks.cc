@@ -9,6 +9,12 @@
 // description's flock; an OFD lock is unlocked by the kernel itself as a
 // setlk(F_UNLCK) on last close.
 //
+// Data under a lock (close-to-open's rule for locks, as NFS): a granted
+// lock revalidates the file — when its (mtime, size) at metad differs from
+// what this mount cached, the kernel's pages and attributes of it are
+// dropped — and an unlock first commits this mount's writes of the file.
+// sqlite's rollback journal on two mounts depends on both.
+//
 // F_SETLKW and flock without LOCK_NB retry here, 10 ms doubling to 500 ms,
 // holding only this FUSE worker thread (other files and other processes
 // are served by the other workers); a signal to the waiter interrupts it
@@ -106,10 +112,45 @@ void Fs::ReplyLock(fuse_req_t req, const char* op, uint64_t ino, const Status& s
   }
 }
 
+Status Fs::FlushBeforeUnlock(const client::Cred& cred, uint64_t ino) {
+  auto w = inodes_.Writer(ino);
+  if (!w || !w->HasDirty()) return Status::Ok();
+  ODFS_RETURN_IF_ERROR(w->Flush(cred));
+  if (auto a = w->committed_attr()) inodes_.RecordContent(ino, a->mtime_ns(), a->size());
+  return Status::Ok();
+}
+
+void Fs::RevalidateAfterLock(const client::Cred& cred, uint64_t ino) {
+  Result<fb::Attr> a = meta_->GetAttr(cred, ino);
+  bool changed = !a.ok() || !inodes_.SameContent(ino, a->mtime_ns(), a->size());
+  if (!changed) return;
+  // Another mount changed the file since this mount last cached it: drop
+  // the kernel's pages and attributes (offset 0: every page; safe here, the
+  // locking process holds no page or inode lock during setlk) and our
+  // block locations, so that what the lock protects is read afresh.
+  if (session_ != nullptr) (void)fuse_lowlevel_notify_inval_inode(session_, ino, 0, 0);
+  locations_.Invalidate(ino);
+  auto w = inodes_.Writer(ino);
+  if (a.ok() && w && !w->HasDirty()) w->SetSize(a->size());  // not our stale idea of it
+}
+
+Status Fs::LockAndRevalidate(fuse_req_t req, uint64_t ino, uint64_t owner,
+                             const client::LockArgs& lock, bool wait) {
+  if (lock.type == kUnlock) {
+    // What the lock protected must be visible to the next holder, who may
+    // be on another mount (NFS flushes on unlock too).
+    Status f = FlushBeforeUnlock(CredOf(req), ino);
+    if (!f.ok()) return f;
+  }
+  Status s = SetLockWaiting(req, ino, owner, lock, wait);
+  if (s.ok() && lock.type != kUnlock) RevalidateAfterLock(CredOf(req), ino);
+  return s;
+}
+
 void Fs::SetLk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock,
                int sleep) {
   held_locks_.NoteHandleOwner(fi->fh, fi->lock_owner);
-  Status s = SetLockWaiting(req, ino, fi->lock_owner, FromFlock(lock), sleep != 0);
+  Status s = LockAndRevalidate(req, ino, fi->lock_owner, FromFlock(lock), sleep != 0);
   ReplyLock(req, "setlk", ino, s);
 }
 
@@ -118,7 +159,7 @@ void Fs::Flock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, int op) {
   a.kind = kFlock;
   int base = op & ~LOCK_NB;
   a.type = base == LOCK_SH ? 0 : base == LOCK_EX ? 1 : 2;
-  Status s = SetLockWaiting(req, ino, fi->lock_owner, a, (op & LOCK_NB) == 0 && a.type != 2);
+  Status s = LockAndRevalidate(req, ino, fi->lock_owner, a, (op & LOCK_NB) == 0 && a.type != 2);
   ReplyLock(req, "flock", ino, s);
 }
 
