@@ -12,7 +12,11 @@
 . "$(dirname "$0")/lib.sh"
 N=${ODFS_SQLITE_TXNS:-60}
 e2e_up --metads 1
-# Both mounts log where the failure report (lib.sh) shows them.
+# Both mounts log where the failure report (lib.sh) shows them. Known gap
+# (README Not yet): now and then a transaction fails cleanly with "unable to
+# open database file" or "disk I/O error" (sqlite decides whether
+# db-journal is hot from its existence, which the other mount changes); the
+# worker counts it (ioerr=) and retries on a new connection.
 mkdir -p "$E2E_ROOT/mount1/logs" "$E2E_ROOT/mount2/logs"
 umount "$MNT"
 check "remount" "$BUILD/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT" \
@@ -32,4 +36,24 @@ cat "$E2E_ROOT/one.out" "$E2E_ROOT/two.out"
 echo "$((2 * N)) transactions in $(( $(now_ms) - t0 )) ms"
 python3 "$W" check "$MNT/sq/$DB" $((2 * N)) || fail "database as seen from mount 1"
 python3 "$W" check "$MNT2/sq/$DB" $((2 * N)) || fail "database as seen from mount 2"
+
+# WAL mode: sqlite keeps its WAL index in a shared-memory file (db-shm)
+# that each process mmaps, which two machines cannot share; sqlite documents
+# that WAL does not work over a network filesystem. It should at least fail
+# cleanly: no transaction acknowledged by COMMIT lost, integrity_check ok.
+# Today it does not (README Not yet: each mount's writer believes it is
+# alone and half the commits are lost), so this part runs only with
+# ODFS_SQLITE_WAL=1, and fails there.
+if [ "${ODFS_SQLITE_WAL:-0}" != 1 ]; then e2e_pass; exit 0; fi
+python3 "$W" init "$MNT/sq/wal.sqlite" wal || fail "creating the WAL database"
+python3 "$W" work "$MNT/sq/wal.sqlite" one "$N" wal > "$E2E_ROOT/wal1.out" 2>&1 & P1=$!; e2e_bg $P1
+python3 "$W" work "$MNT2/sq/wal.sqlite" two "$N" wal > "$E2E_ROOT/wal2.out" 2>&1 & P2=$!; e2e_bg $P2
+r1=0; r2=0; wait $P1 || r1=$?; wait $P2 || r2=$?
+echo "WAL: mount 1 exit $r1: $(tr '\n' ' ' < "$E2E_ROOT/wal1.out")"
+echo "WAL: mount 2 exit $r2: $(tr '\n' ' ' < "$E2E_ROOT/wal2.out")"
+k1=$N; k2=$N
+[ $r1 -eq 0 ] || k1=$(sed -n 's/^committed //p' "$E2E_ROOT/wal1.out")
+[ $r2 -eq 0 ] || k2=$(sed -n 's/^committed //p' "$E2E_ROOT/wal2.out")
+python3 "$W" check "$MNT/sq/wal.sqlite" $((k1 + k2)) || fail "WAL database as seen from mount 1"
+python3 "$W" check "$MNT2/sq/wal.sqlite" $((k1 + k2)) || fail "WAL database as seen from mount 2"
 e2e_pass
