@@ -18,8 +18,15 @@
 // sends a KeepAlive each third of a lease, learns its session is unknown,
 // opens a new one and re-asserts its locks with reclaim set). During grace
 // only reclaims are granted; other requests get Busy, which the mount's
-// MetaClient retries with backoff. A reclaim after grace is NoLocks (the
-// lock was lost: its holder's session lapsed).
+// MetaClient retries with backoff; so does a GetLock that finds no
+// conflict (the holder may not have re-asserted yet). A reclaim after grace
+// is NoLocks (the lock was lost: its holder's session lapsed). A metad that
+// leads again after others led forgets its old sessions and locks first
+// (StartLockGrace): they are stale, and its mounts must re-assert.
+//
+// A lock of a session that is no longer alive never refuses anyone: the
+// table drops such locks on every tick, and at once when one is found in
+// the way (a mount that renewed its session re-asserts over its old one).
 //
 // Failure modes: an unknown or expired session is SessionExpired (the mount
 // opens a new one and re-asserts); a bad range is Invalid.
@@ -69,6 +76,23 @@ bool MetaServer::InLockGrace(int64_t now_ms) const {
   return now_ms - serving_since_ms_.load() < sessions_.lease_ms() / 2;
 }
 
+void MetaServer::StartLockGrace() {
+  // Whatever this metad knew of sessions and locks from an earlier
+  // leadership is stale (others led in between, mounts locked and unlocked
+  // there). Starting empty makes every mount open a new session here and
+  // re-assert what it holds — the same path as a metad that never led.
+  size_t sessions = sessions_.ForgetAll();
+  size_t dropped = 0;
+  {
+    std::lock_guard l(locks_mu_);
+    dropped = lock_table_.lock_count();
+    lock_table_ = locks::LockTable();
+  }
+  if (sessions != 0 || dropped != 0)
+    log_.Info("metad: leading again: forgot {} sessions and {} locks of an earlier leadership",
+              sessions, dropped);
+}
+
 void MetaServer::ExpireLocks(int64_t now_ms) {
   size_t dropped = 0;
   {
@@ -100,9 +124,20 @@ void MetaServer::RegisterLockHandlers() {
                               "lock re-asserted after the grace period: it was lost"));
     Status st = [&] {
       std::lock_guard l(locks_mu_);
-      if (r->wait() && lr.kind == locks::LockKind::kPosix)
-        return lock_table_.SetOrWait(lr, now);
-      return lock_table_.Set(lr);
+      auto set = [&](locks::LockRange* conflict) {
+        if (r->wait() && lr.kind == locks::LockKind::kPosix)
+          return lock_table_.SetOrWait(lr, now, conflict);
+        return lock_table_.Set(lr, conflict);
+      };
+      locks::LockRange conflict;
+      Status first = set(&conflict);
+      // A conflict with a session that is gone (typically this very mount's
+      // previous session, replaced a moment ago) must not wait for the next
+      // expiry tick: drop the dead sessions' locks and try again.
+      if (first.code() != StatusCode::LockHeld || sessions_.Alive(conflict.owner.session, now))
+        return first;
+      (void)lock_table_.DropSessions([&](uint64_t sid) { return sessions_.Alive(sid, now); });
+      return set(nullptr);
     }();
     if (!st.ok()) {
       if (st.code() != StatusCode::LockHeld)
@@ -120,8 +155,17 @@ void MetaServer::RegisterLockHandlers() {
     std::optional<locks::LockRange> held;
     {
       std::lock_guard l(locks_mu_);
+      int64_t now = NowMs();
       held = lock_table_.Test(lr);
+      if (held && !sessions_.Alive(held->owner.session, now)) {  // as in SetLock
+        (void)lock_table_.DropSessions([&](uint64_t sid) { return sessions_.Alive(sid, now); });
+        held = lock_table_.Test(lr);
+      }
     }
+    // During grace the table is still being rebuilt: a conflict found is
+    // real (re-asserted), "no lock" may not be yet. Busy: the mount retries.
+    if (!held && InLockGrace(NowMs()))
+      return resp.Fail(Status(StatusCode::Busy, "lock grace period after a leader change"));
     flatbuffers::FlatBufferBuilder fbb(96);
     flatbuffers::Offset<fb::LockSpec> spec;
     if (held)

@@ -180,6 +180,9 @@ class MetaServer : public BlockCatalog {
   // True during the grace period after this metad became the serving
   // leader: only re-asserted locks are granted (lock_handlers.cc).
   bool InLockGrace(int64_t now_ms) const;
+  // On becoming the serving leader: forgets sessions and locks of an
+  // earlier leadership of this metad, so that mounts re-assert here.
+  void StartLockGrace();
   // The live (or draining) blockd serving `address`, or kNoBlockd; reg_mu_ held.
   BlockdId BlockdAt(std::string_view address) const;
   // Makes the registry's decommissioning match the logged state (new
@@ -219,7 +222,8 @@ class MetaServer : public BlockCatalog {
 
   Sessions sessions_;
   // Cluster-wide flock/fcntl locks (leader memory, re-asserted after a
-  // leader change); locks_mu_ is a leaf lock, taken after Sessions' own.
+  // leader change); Sessions' own lock is taken under locks_mu_ (liveness
+  // checks), never the other way round.
   mutable std::mutex locks_mu_;
   locks::LockTable lock_table_;  // GUARDED_BY(locks_mu_)
   // When this metad last became the serving leader (monotonic ms).

@@ -48,6 +48,7 @@ Status MetaServer::OpenReplication(const store::GroupCommitterHooks& hooks) {
     BlockId blk = ns_->max_block_id() + 1;
     if (next_inode_.load() < ino) next_inode_ = ino;
     if (next_block_.load() < blk) next_block_ = blk;
+    StartLockGrace();
     serving_since_ms_ = NowMs();
     lead_epoch_.fetch_add(1);
   };

@@ -130,6 +130,16 @@ void Sessions::SeedIds(uint64_t first) {
   if (first != 0) next_session_ = first;
 }
 
+size_t Sessions::ForgetAll() {
+  std::lock_guard lock(mu_);
+  size_t n = sessions_.size();
+  sessions_.clear();
+  handles_.clear();
+  open_count_.clear();
+  locks_.clear();
+  return n;
+}
+
 size_t Sessions::session_count() const {
   std::lock_guard lock(mu_);
   return sessions_.size();

@@ -69,6 +69,11 @@ class Sessions {
   // Returns inodes that lost their last handle.
   std::vector<uint64_t> Expire(int64_t now_ms);
 
+  // Forgets every session with its handles and block locks, as a metad
+  // that never led knows none (called when this metad leads again: what it
+  // knew is stale). Inodes lose their handles without a purge, as they do
+  // on any new leader. Returns how many sessions there were.
+  size_t ForgetAll();
   size_t session_count() const;
   // True while `session` is open and its lease has not run out.
   bool Alive(uint64_t session, int64_t now_ms) const;

@@ -163,7 +163,12 @@ Result<Reply> MetaClient::InvokeRaw(fb::MetaMethod method, Retry retry,
       sleep = code == StatusCode::Busy ||
               ++failures % options_.metads.size() == 0;
     } else if (code == StatusCode::SessionExpired && !renewed_session &&
-               method != fb::MetaMethod::Hello && session_.load() != 0) {
+               method != fb::MetaMethod::Hello && method != fb::MetaMethod::KeepAlive &&
+               session_.load() != 0) {
+      // Not for KeepAlive: its payload names the session it renews, which
+      // may be older than used_session (another thread renewed meanwhile);
+      // renewing used_session here would replace a good session and orphan
+      // the locks just re-asserted on it. KeepAliveLoop renews the right one.
       renewed_session = true;
       ODFS_RETURN_IF_ERROR(RenewSession(used_session));
       continue;

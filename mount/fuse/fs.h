@@ -33,6 +33,7 @@
 #include "mount/client/file_reader.h"
 #include "mount/client/held_locks.h"
 #include "mount/client/open_handles.h"
+#include "mount/client/reassert_gate.h"
 #include "mount/client/location_cache.h"
 #include "mount/client/meta_client.h"
 #include "mount/fuse/inode_table.h"
@@ -158,6 +159,14 @@ class Fs {
   void ReplyLock(fuse_req_t req, const char* op, uint64_t ino, const Status& s);
   Status SetLockWaiting(fuse_req_t req, uint64_t ino, uint64_t owner,
                         const client::LockArgs& lock, bool wait);
+  // SetLockWaiting with the data rules of fs_locks.cc: an unlock commits
+  // this mount's writes of the file first; a grant revalidates the cache.
+  Status LockAndRevalidate(fuse_req_t req, uint64_t ino, uint64_t owner,
+                           const client::LockArgs& lock, bool wait);
+  Status FlushBeforeUnlock(const client::Cred& cred, uint64_t ino);
+  // Drops the kernel's cached pages and attributes of `ino` when another
+  // mount changed it since this mount cached it.
+  void RevalidateAfterLock(const client::Cred& cred, uint64_t ino);
   // release: drops the POSIX (OFD) locks of owners that used handle `fh`.
   void ReleaseHandleLocks(const client::Cred& cred, uint64_t ino, uint64_t fh);
   // flush/fsync: commits this handle's writes and replies.
@@ -178,6 +187,8 @@ class Fs {
   bool dont_mask_ = false;  // FUSE_CAP_DONT_MASK granted (set in Init)
   client::HeldLocks held_locks_;
   client::OpenHandles open_handles_;  // metad handles of open files
+  // Unlocks vs re-assertion after a leader change (reassert_gate.h).
+  client::ReassertGate reassert_gate_{std::chrono::milliseconds(5000)};
 };
 
 // Attr -> struct stat as the kernel wants it.

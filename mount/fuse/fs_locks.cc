@@ -9,10 +9,21 @@
 // description's flock; an OFD lock is unlocked by the kernel itself as a
 // setlk(F_UNLCK) on last close.
 //
+// Data under a lock (close-to-open's rule for locks, as NFS): a granted
+// lock revalidates the file — when its (mtime, size) at metad differs from
+// what this mount cached, the kernel's pages and attributes of it are
+// dropped — and an unlock first commits this mount's writes of the file.
+// sqlite's rollback journal on two mounts depends on both.
+//
 // F_SETLKW and flock without LOCK_NB retry here, 10 ms doubling to 500 ms,
 // holding only this FUSE worker thread (other files and other processes
 // are served by the other workers); a signal to the waiter interrupts it
 // (EINTR), a deadlock between waiters is EDEADLK from metad.
+//
+// After a leader change the mount re-asserts its locks on its new session
+// (ReassertLocks); unlocks wait for a running re-assertion and it waits for
+// unlocks in flight, so a released lock is never re-asserted behind the
+// application's back (mount/client/reassert_gate.h).
 //
 // Failure modes: metad unreachable past MetaClient's deadline is the
 // transport errno; a lock not re-assertable after a leader change is
@@ -21,6 +32,7 @@
 #include <sys/file.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "mount/fuse/fs.h"
@@ -30,6 +42,7 @@ namespace {
 
 constexpr uint8_t kPosix = 0;
 constexpr uint8_t kFlock = 1;
+constexpr uint8_t kUnlock = 2;  // LockArgs::type
 
 client::LockArgs FromFlock(const struct flock* l) {
   client::LockArgs a;
@@ -48,6 +61,10 @@ Status Fs::SetLockWaiting(fuse_req_t req, uint64_t ino, uint64_t owner,
                           const client::LockArgs& lock, bool wait) {
   using std::chrono::milliseconds;
   milliseconds backoff(10);
+  // An unlock (granted at once, even in a grace period) must not slip in
+  // between a re-assertion's snapshot and its RPCs (reassert_gate.h).
+  std::optional<client::ReassertGate::UnlockScope> gate;
+  if (lock.type == kUnlock) gate.emplace(reassert_gate_);
   for (;;) {
     Status s = meta_->SetLock(CredOf(req), ino, owner, lock, wait, false);
     if (s.ok()) {
@@ -95,10 +112,45 @@ void Fs::ReplyLock(fuse_req_t req, const char* op, uint64_t ino, const Status& s
   }
 }
 
+Status Fs::FlushBeforeUnlock(const client::Cred& cred, uint64_t ino) {
+  auto w = inodes_.Writer(ino);
+  if (!w || !w->HasDirty()) return Status::Ok();
+  ODFS_RETURN_IF_ERROR(w->Flush(cred));
+  if (auto a = w->committed_attr()) inodes_.RecordContent(ino, a->mtime_ns(), a->size());
+  return Status::Ok();
+}
+
+void Fs::RevalidateAfterLock(const client::Cred& cred, uint64_t ino) {
+  Result<fb::Attr> a = meta_->GetAttr(cred, ino);
+  bool changed = !a.ok() || !inodes_.SameContent(ino, a->mtime_ns(), a->size());
+  if (!changed) return;
+  // Another mount changed the file since this mount last cached it: drop
+  // the kernel's pages and attributes (offset 0: every page; safe here, the
+  // locking process holds no page or inode lock during setlk) and our
+  // block locations, so that what the lock protects is read afresh.
+  if (session_ != nullptr) (void)fuse_lowlevel_notify_inval_inode(session_, ino, 0, 0);
+  locations_.Invalidate(ino);
+  auto w = inodes_.Writer(ino);
+  if (a.ok() && w && !w->HasDirty()) w->SetSize(a->size());  // not our stale idea of it
+}
+
+Status Fs::LockAndRevalidate(fuse_req_t req, uint64_t ino, uint64_t owner,
+                             const client::LockArgs& lock, bool wait) {
+  if (lock.type == kUnlock) {
+    // What the lock protected must be visible to the next holder, who may
+    // be on another mount (NFS flushes on unlock too).
+    Status f = FlushBeforeUnlock(CredOf(req), ino);
+    if (!f.ok()) return f;
+  }
+  Status s = SetLockWaiting(req, ino, owner, lock, wait);
+  if (s.ok() && lock.type != kUnlock) RevalidateAfterLock(CredOf(req), ino);
+  return s;
+}
+
 void Fs::SetLk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock,
                int sleep) {
   held_locks_.NoteHandleOwner(fi->fh, fi->lock_owner);
-  Status s = SetLockWaiting(req, ino, fi->lock_owner, FromFlock(lock), sleep != 0);
+  Status s = LockAndRevalidate(req, ino, fi->lock_owner, FromFlock(lock), sleep != 0);
   ReplyLock(req, "setlk", ino, s);
 }
 
@@ -107,13 +159,14 @@ void Fs::Flock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, int op) {
   a.kind = kFlock;
   int base = op & ~LOCK_NB;
   a.type = base == LOCK_SH ? 0 : base == LOCK_EX ? 1 : 2;
-  Status s = SetLockWaiting(req, ino, fi->lock_owner, a, (op & LOCK_NB) == 0 && a.type != 2);
+  Status s = LockAndRevalidate(req, ino, fi->lock_owner, a, (op & LOCK_NB) == 0 && a.type != 2);
   ReplyLock(req, "flock", ino, s);
 }
 
 void Fs::ReleaseOwnerLocks(const client::Cred& cred, uint64_t ino, uint64_t owner, bool flock) {
   uint8_t kind = flock ? kFlock : kPosix;
   if (!held_locks_.Holds(ino, owner, kind)) return;  // the common close: no call
+  client::ReassertGate::UnlockScope gate(reassert_gate_);
   Status s = meta_->ReleaseLocks(cred, ino, owner, flock);
   if (!s.ok())
     log_.Warn("mount: dropping locks ino={} owner={:x} failed: {} (they go with the session)", ino,
@@ -126,6 +179,9 @@ void Fs::ReleaseHandleLocks(const client::Cred& cred, uint64_t ino, uint64_t fh)
 }
 
 void Fs::ReassertLocks(bool lapsed) {
+  client::ReassertGate::ReassertScope gate(reassert_gate_);
+  if (!gate.waited_ok())
+    log_.Warn("mount: re-asserting locks while an unlock is still in flight after 5 s");
   std::vector<client::HeldLocks::Entry> all = held_locks_.Snapshot();
   if (all.empty()) return;
   if (lapsed) {

@@ -11,7 +11,7 @@ sleep 3  # past the new leader's grace period
 
 # flock: LOCK_EX on mount 1 refuses LOCK_EX|LOCK_NB on mount 2 until unlock / close.
 python3 - "$MNT/f" "$MNT2/f" <<'PY' || fail "flock across mounts"
-import fcntl, os, sys, errno
+import fcntl, os, sys, errno, time
 a = os.open(sys.argv[1], os.O_RDWR); b = os.open(sys.argv[2], os.O_RDWR)
 fcntl.flock(a, fcntl.LOCK_EX)
 try:
@@ -24,7 +24,14 @@ fcntl.flock(b, fcntl.LOCK_UN)
 fcntl.flock(a, fcntl.LOCK_SH); fcntl.flock(b, fcntl.LOCK_SH | fcntl.LOCK_NB)  # shared
 fcntl.flock(b, fcntl.LOCK_UN)
 os.close(a)                                        # close drops it
-fcntl.flock(b, fcntl.LOCK_EX | fcntl.LOCK_NB)
+# ...through FUSE's RELEASE, which the kernel sends after close(2) returns
+# (asynchronously): allow it a moment under load.
+for i in range(40):
+    try:
+        fcntl.flock(b, fcntl.LOCK_EX | fcntl.LOCK_NB); break
+    except BlockingIOError:
+        if i == 39: raise
+        time.sleep(0.05)
 PY
 
 # fcntl byte ranges: conflicts, non-conflicting ranges, F_GETLK across mounts,

@@ -79,5 +79,23 @@ TEST(Sessions, WritableHandleIsKnownByInode) {
   EXPECT_FALSE(s.IsWritableHandle(rw, 7));
 }
 
+// A metad leading again after others led forgets what it knew: its mounts
+// must open new sessions and re-assert their locks (lock_handlers.cc).
+TEST(Sessions, ForgetAllLeavesNoSessionHandleOrLock) {
+  Sessions s(kLeaseMs);
+  const uint64_t a = s.Open("host-a", 0);
+  const uint64_t h = s.AddHandle(a, 7, true);
+  ASSERT_TRUE(s.LockBlock(10, LockOf(a), 0).ok());
+  EXPECT_EQ(s.ForgetAll(), 1u);
+  EXPECT_EQ(s.session_count(), 0u);
+  EXPECT_FALSE(s.Alive(a, 1));
+  EXPECT_EQ(s.KeepAlive(a, 1).code(), StatusCode::SessionExpired);
+  EXPECT_FALSE(s.IsOpen(7));
+  EXPECT_FALSE(s.IsWritableHandle(h, 7));
+  EXPECT_FALSE(s.FindLock(10, nullptr, 1));
+  EXPECT_TRUE(s.Expire(1).empty());  // nothing left to purge
+  EXPECT_EQ(s.ForgetAll(), 0u);
+}
+
 }  // namespace
 }  // namespace opendfs::metad
