@@ -27,6 +27,7 @@ import time
 
 READY_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 30
+FORK_GRACE_S = 0.5
 
 
 class Failed(Exception):
@@ -80,6 +81,9 @@ def start(d, tmp):
     for m in d.get("mounts", []):
         if not mounted(m):
             raise Failed(f"{d['name']}: READY=1 but {m} is not mounted")
+    # A daemon that forked anyway: its parent leaves right after the child's
+    # READY=1 (libnet's Daemonize); give it the time to.
+    time.sleep(FORK_GRACE_S)
     if proc.poll() is not None:
         raise Failed(f"{d['name']}: the started process exited ({proc.returncode}) after READY=1 "
                      "(forked into the background?)")
