@@ -20,6 +20,8 @@ packages=(
   acl rsync
   # partition_test: tc (traffic control) and ip in a private network namespace
   iproute2
+  # sd_notify for the systemd units (Type=notify); systemd-analyze verify
+  libsystemd-dev systemd
 )
 
 missing=()

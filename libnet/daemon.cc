@@ -14,10 +14,30 @@
 #include <fstream>
 #include <string>
 
+#ifdef ODFS_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 namespace opendfs {
 namespace {
 int g_ready_fd = -1;  // write end of the pipe to the waiting parent
+bool g_told_ready = false;  // READY=1 went to the service manager
+
+// One state line ("READY=1", "STOPPING=1") to $NOTIFY_SOCKET. Best effort:
+// a service manager that does not listen changes nothing for the daemon.
+void NotifyServiceManager(const char* state) {
+#ifdef ODFS_HAVE_SYSTEMD
+  if (UnderServiceManager()) (void)sd_notify(0, state);
+#else
+  (void)state;
+#endif
+}
 }  // namespace
+
+bool UnderServiceManager() {
+  const char* s = std::getenv("NOTIFY_SOCKET");
+  return s != nullptr && *s != '\0';
+}
 
 void BlockDaemonSignals() {
   sigset_t set;
@@ -30,6 +50,9 @@ void BlockDaemonSignals() {
 }
 
 Status Daemonize() {
+  // Type=notify: the service manager's main pid must be the daemon, and
+  // stderr is the journal. Stay as we are.
+  if (UnderServiceManager()) return Status::Ok();
   int fds[2];
   if (pipe(fds) != 0) return ErrnoStatus(errno, "daemonize: pipe");
   pid_t pid = fork();
@@ -71,6 +94,10 @@ Status Daemonize() {
 }
 
 void NotifyReady() {
+  if (!g_told_ready) {
+    g_told_ready = true;
+    NotifyServiceManager("READY=1");
+  }
   if (g_ready_fd < 0) return;
   char c = 'R';
   ssize_t n = write(g_ready_fd, &c, 1);
@@ -92,6 +119,8 @@ void ReportStartupError(const std::string& line) {
   close(g_ready_fd);
   g_ready_fd = -1;
 }
+
+void NotifyStopping() { NotifyServiceManager("STOPPING=1"); }
 
 Status SetUpCoreDumps(const std::string& dir) {
   struct rlimit rl;
@@ -149,6 +178,7 @@ void WaitForStopSignal(Logger& log) {
       continue;
     }
     log.Info("signal={} action=shutdown", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    NotifyStopping();
     return;
   }
 }

@@ -1,5 +1,11 @@
 // Process plumbing shared by the daemons: daemonizing, the pid file, core
-// dumps and waiting for a stop signal.
+// dumps, waiting for a stop signal, and telling systemd (sd_notify) when the
+// daemon is ready and when it stops.
+//
+// Under systemd (Type=notify: $NOTIFY_SOCKET set) Daemonize() does not fork,
+// so the main pid is the daemon and stderr stays the journal; NotifyReady()
+// sends READY=1 once, WaitForStopSignal() sends STOPPING=1 on SIGTERM/SIGINT.
+// Without $NOTIFY_SOCKET (or built without libsystemd) both are no-ops.
 //
 // Happy path in a daemon's main():
 //   ... parse config, open the log ...
@@ -25,13 +31,19 @@ namespace opendfs {
 // signals are then only received by WaitForStopSignal.
 void BlockDaemonSignals();
 
-// Forks into the background: the parent waits until the child calls
+// True when a service manager waits for sd_notify messages ($NOTIFY_SOCKET).
+bool UnderServiceManager();
+
+// Forks into the background (not under a service manager, see above): the parent waits until the child calls
 // NotifyReady() (or exits) and exits with 0 (ready) or 1. The child gets a new
 // session and stdin/stdout/stderr on /dev/null. Call before starting threads.
 Status Daemonize();
-// In a daemonized child: tells the waiting parent that start-up succeeded.
-// No-op when not daemonized.
+// Start-up succeeded: tells the waiting parent (daemonized child) and the
+// service manager (READY=1, once). No-op when neither waits.
 void NotifyReady();
+// Shutting down: STOPPING=1 to the service manager (no-op without one).
+// WaitForStopSignal calls it; a daemon that stops another way calls it itself.
+void NotifyStopping();
 // A start-up failure, as one line on the terminal that started the daemon:
 // before NotifyReady() in a daemonized child the waiting parent prints it
 // (then exits 1), otherwise it goes to stderr. A child that dies before

@@ -72,8 +72,9 @@ Result<Services> StartServices(const MountOptions& o, Logger& log) {
 
 int Run(MountOptions opts) {
   Logger log(opts.client.log_level);
-  if (opts.client.error_log.empty() && !opts.foreground) {
+  if (opts.client.error_log.empty() && !opts.foreground && !UnderServiceManager()) {
     // Daemonized, stderr is /dev/null: log to a file rather than nowhere.
+    // (Under systemd Daemonize does not fork: stderr is the journal.)
     const char* home = std::getenv("HOME");
     opts.client.error_log = DefaultMountLog(opts.mountpoint, geteuid() == 0, home ? home : "");
   }
@@ -154,6 +155,7 @@ int Run(MountOptions opts) {
     fuse_loop_cfg_destroy(cfg);
   }
   if (rc < 0) log.Warn("mount: session loop ended with {}", rc);
+  NotifyStopping();
   fs.Shutdown();
   log.Info("mount: unmounting {}", opts.mountpoint);
 unmount:
