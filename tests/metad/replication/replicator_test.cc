@@ -223,6 +223,9 @@ TEST_F(ReplicatorTest, LeaderWithoutMajorityFailsOpenRecordsAndStopsAnswering) {
           .count();
   EXPECT_LT(answered_ms, 3000);
   EXPECT_FALSE(rep.lease_held());
+  // The record may be answered (its lease lapsed) a little before the
+  // election timeout makes the node step down: wait for that too.
+  for (int t = 0; t < 300 && rep.serving(); ++t) std::this_thread::sleep_for(10ms);
   EXPECT_FALSE(rep.serving());
   EXPECT_EQ(rep.Submit("late", [](const store::Committed&) {}).code(), StatusCode::NotLeader);
   std::printf("leader without majority: open record answered NotLeader after %lld ms\n",
