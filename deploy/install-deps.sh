@@ -18,6 +18,8 @@ packages=(
   acl rsync
   # partition_test: tc (traffic control) and ip in a private network namespace
   iproute2
+  # metrics / status HTTP endpoint (libnet/http_server)
+  libmicrohttpd-dev
 )
 
 missing=()
