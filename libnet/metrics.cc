@@ -114,7 +114,7 @@ std::string LabelText(const MetricLabels& labels,
 MetricsRegistry::Series* MetricsRegistry::FindOrAdd(
     const std::string& name, const std::string& help, Type type,
     const MetricLabels& labels, bool* created) {
-  std::lock_guard lock(mu_);
+  // mu_ held by the caller.
   Family* fam = nullptr;
   for (auto& f : families_) {
     if (f->name == name) fam = f.get();
@@ -143,8 +143,8 @@ Counter* MetricsRegistry::AddCounter(const std::string& name,
                                      const std::string& help,
                                      const MetricLabels& labels) {
   bool created;
-  Series* s = FindOrAdd(name, help, Type::kCounter, labels, &created);
   std::lock_guard lock(mu_);
+  Series* s = FindOrAdd(name, help, Type::kCounter, labels, &created);
   if (!s->counter) s->counter = std::make_unique<Counter>();
   return s->counter.get();
 }
@@ -153,8 +153,8 @@ Gauge* MetricsRegistry::AddGauge(const std::string& name,
                                  const std::string& help,
                                  const MetricLabels& labels) {
   bool created;
-  Series* s = FindOrAdd(name, help, Type::kGauge, labels, &created);
   std::lock_guard lock(mu_);
+  Series* s = FindOrAdd(name, help, Type::kGauge, labels, &created);
   if (!s->gauge && !s->read) s->gauge = std::make_unique<Gauge>();
   ODFS_CHECK(s->gauge != nullptr);
   return s->gauge.get();
@@ -165,8 +165,8 @@ Histogram* MetricsRegistry::AddHistogram(const std::string& name,
                                          std::vector<double> bounds,
                                          const MetricLabels& labels) {
   bool created;
-  Series* s = FindOrAdd(name, help, Type::kHistogram, labels, &created);
   std::lock_guard lock(mu_);
+  Series* s = FindOrAdd(name, help, Type::kHistogram, labels, &created);
   if (!s->histogram) s->histogram = std::make_unique<Histogram>(std::move(bounds));
   return s->histogram.get();
 }
@@ -176,22 +176,37 @@ void MetricsRegistry::AddCallbackGauge(const std::string& name,
                                        std::function<double()> read,
                                        const MetricLabels& labels) {
   bool created;
-  Series* s = FindOrAdd(name, help, Type::kGauge, labels, &created);
   std::lock_guard lock(mu_);
-  ODFS_CHECK(s->gauge == nullptr);
+  Series* s = FindOrAdd(name, help, Type::kGauge, labels, &created);
+  ODFS_CHECK(created);  // a callback series is registered once
   s->read = std::move(read);
 }
 
 std::string MetricsRegistry::Render() const {
-  std::lock_guard lock(mu_);
+  // Snapshot the (never removed) families and series under the lock, render
+  // without it: callback gauges may take their own locks.
+  struct Snap {
+    const Family* f;
+    std::vector<const Series*> series;
+  };
+  std::vector<Snap> snaps;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& f : families_) {
+      Snap sn{f.get(), {}};
+      for (const auto& s : f->series) sn.series.push_back(s.get());
+      snaps.push_back(std::move(sn));
+    }
+  }
   std::string out;
-  for (const auto& f : families_) {
+  for (const auto& sn : snaps) {
+    const Family* f = sn.f;
     out += "# HELP " + f->name + " " + EscapeHelp(f->help) + "\n";
     const char* type = f->type == Type::kCounter ? "counter"
                        : f->type == Type::kGauge ? "gauge"
                                                  : "histogram";
     out += "# TYPE " + f->name + " " + type + "\n";
-    for (const auto& s : f->series) {
+    for (const Series* s : sn.series) {
       if (f->type == Type::kCounter) {
         out += f->name + LabelText(s->labels, nullptr) + " " +
                FormatMetricValue(static_cast<double>(s->counter->value())) +

@@ -88,8 +88,8 @@ class MetricsRegistry {
                           std::vector<double> bounds,
                           const MetricLabels& labels = {});
   // A gauge whose value is read at render time (inode count, disk free).
-  // The callback runs under the registry lock: it must be quick and must not
-  // call back into the registry.
+  // The callback runs on the rendering thread without the registry lock; it
+  // must be quick.
   void AddCallbackGauge(const std::string& name, const std::string& help,
                         std::function<double()> read,
                         const MetricLabels& labels = {});
