@@ -28,6 +28,7 @@ Result<BlockdSettings> LoadBlockdSettings(const ConfigFile& file) {
       .List("ns_srv", &ns_srv)
       .List("data_dir", &s.data_dirs, /*required=*/true)
       .String("error_log", &s.error_log)
+      .String("metrics_addr", &s.metrics_addr)
       .String("pid_file", &s.pid_file)
       .String("coredump_dir", &s.coredump_dir)
       .Level("log_level", &s.log_level)

@@ -43,6 +43,7 @@ struct BlockdSettings {
   int scan_interval_s = 60;                  // pause between two scanner passes
   uint64_t copy_rate_bytes_per_s = 0;       // re-replication sends; 0 = unlimited
   std::string rack;                         // hint sent at registration
+  std::string metrics_addr;                 // GET /metrics host:port; empty = off
 };
 
 // Reads the settings from a parsed config file.

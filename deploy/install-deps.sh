@@ -22,6 +22,8 @@ packages=(
   iproute2
   # sd_notify for the systemd units (Type=notify); systemd-analyze verify
   libsystemd-dev systemd
+  # metrics / status HTTP endpoint (libnet/http_server)
+  libmicrohttpd-dev
 )
 
 missing=()

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +21,7 @@
 
 #include "libnet/connection.h"
 #include "libnet/loop_thread.h"
+#include "libnet/request_metrics.h"
 #include "libnet/rpc_methods.h"
 #include "libnet/sendfile_pool.h"
 #include "rpc_generated.h"
@@ -123,7 +126,16 @@ struct ReplyTarget {
   uint16_t type;
   uint64_t id;
   std::string peer;
+  RequestMetrics* metrics = nullptr;
+  std::chrono::steady_clock::time_point start{};
 };
+
+void RecordAnswer(const ReplyTarget& t, StatusCode code) {
+  if (t.metrics == nullptr) return;
+  t.metrics->Record(t.type, code,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t.start)
+                        .count());
+}
 
 void ServerLoop::OnFrame(Connection* c, Frame&& f) {
   const FrameHeader& h = f.header;
@@ -161,7 +173,10 @@ void ServerLoop::OnFrame(Connection* c, Frame&& f) {
     return;
   }
   auto target = std::make_shared<ReplyTarget>(
-      ReplyTarget{shared_from_this(), c->id(), h.type, h.request_id, c->peer()});
+      ReplyTarget{shared_from_this(), c->id(), h.type, h.request_id, c->peer(),
+                  options_.request_metrics,
+                  options_.request_metrics ? std::chrono::steady_clock::now()
+                                           : std::chrono::steady_clock::time_point{}});
   Request req{h.type, h.request_id, c->peer(), std::move(f.payload), std::move(f.data)};
   it->second.fn(std::move(req), Responder(std::move(target)));
 }
@@ -364,6 +379,7 @@ void Responder::Reply(flatbuffers::FlatBufferBuilder& reply, DataSource data) {
   h.flags = kFlagResponse;
   h.type = t->type;
   h.request_id = t->id;
+  detail::RecordAnswer(*t, StatusCode::Ok);
   t->loop->counters().inflight--;
   t->loop->SendReply(
       t->conn_id,
@@ -374,6 +390,7 @@ void Responder::Reply(flatbuffers::FlatBufferBuilder& reply, DataSource data) {
 void Responder::Fail(const Status& status, std::string leader) {
   ODFS_CHECK_MSG(target_ != nullptr, "Responder answered twice");
   auto t = std::move(target_);
+  detail::RecordAnswer(*t, status.code());
   t->loop->counters().inflight--;
   t->loop->SendReply(t->conn_id, detail::MakeErrorFrame(t->type, t->id, status, leader));
 }

@@ -37,6 +37,8 @@
 
 namespace opendfs {
 
+class RequestMetrics;
+
 struct ServerOptions {
   std::string bind = "127.0.0.1:0";   // "host:port"; port 0 = ephemeral
   int workers = 1;                    // loop threads
@@ -48,6 +50,9 @@ struct ServerOptions {
   size_t max_unsent_bytes = 256u << 20;  // per connection, queued reply bytes
   FrameLimits limits;
   std::string name = "rpc";           // log component
+  // Filled as each request is answered (method, result, latency); null = off.
+  // Must outlive the Server.
+  RequestMetrics* request_metrics = nullptr;
 };
 
 struct ServerStats {

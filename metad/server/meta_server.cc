@@ -122,6 +122,7 @@ Status MetaServer::Start() {
   cli.recv_buff_len = settings_.recv_buff_len;
   cli.send_buff_len = settings_.send_buff_len;
   cli.name = "metad-cli";
+  cli.request_metrics = &cli_metrics_;
   cli_server_ = std::make_unique<Server>(cli, log_);
   RegisterClientHandlers();
   RegisterBlockHandlers();
@@ -136,6 +137,7 @@ Status MetaServer::Start() {
   dn_server_ = std::make_unique<Server>(dn, log_);
   RegisterBlockdHandlers();
 
+  ODFS_RETURN_IF_ERROR(StartMetrics());
   ODFS_RETURN_IF_ERROR(cli_server_->Start());
   ODFS_RETURN_IF_ERROR(dn_server_->Start());
   if (replicator_) ODFS_RETURN_IF_ERROR(replicator_->Start());
@@ -155,6 +157,7 @@ void MetaServer::Stop() {
   }
   tick_cv_.notify_all();
   if (tick_thread_.joinable()) tick_thread_.join();
+  http_server_.reset();
   if (cli_server_) cli_server_->Stop();
   if (dn_server_) dn_server_->Stop();
   if (committer_) committer_->Shutdown();

@@ -35,6 +35,9 @@
 #include <thread>
 #include <utility>
 
+#include "libnet/http_server.h"
+#include "libnet/metrics.h"
+#include "libnet/request_metrics.h"
 #include "libnet/log.h"
 #include "libnet/server.h"
 #include "libnet/status.h"
@@ -231,6 +234,12 @@ class MetaServer : public BlockCatalog {
   std::set<BlockId> settling_;                             // GUARDED_BY(reg_mu_)
   std::set<std::pair<BlockId, std::string>> forgetting_;  // GUARDED_BY(reg_mu_)
   std::set<BlockId> settle_waiting_logged_;                // GUARDED_BY(reg_mu_)
+
+  // GET /metrics (metrics.cc); declared before the servers that fill it.
+  MetricsRegistry metrics_;
+  RequestMetrics cli_metrics_{metrics_, "opendfs_metad"};
+  std::unique_ptr<HttpServer> http_server_;
+  Status StartMetrics();
 
   std::unique_ptr<Server> cli_server_;
   std::unique_ptr<Server> dn_server_;

@@ -50,6 +50,8 @@ struct MetadSettings {
   // Every metad's client address, in ot_paxos order (for NotLeader replies);
   // empty: the ot_paxos host with our bind_for_cli port.
   std::vector<std::string> ot_cli;
+  // GET /metrics (Prometheus text format) on this host:port; empty = off.
+  std::string metrics_addr;
 
   static Result<MetadSettings> Load(const ConfigFile& file);
 };
