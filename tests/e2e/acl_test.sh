@@ -151,7 +151,7 @@ done
 MNT3="$E2E_ROOT/mnt3"
 mkdir -p "$MNT3"
 EXTRA_MOUNTS+=("$MNT3")
-check "third mount" "$BUILD/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT3" -o allow_other
+check "third mount" "$BUILD/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT3" -o "allow_other,error_log=$E2E_ROOT/mount3.log"
 same_acls "after a metad restart" "$REF/t" "$MNT3/t"
 [ "$(can as_other write "$MNT3/t/dd/file")" = yes ] || fail "after restart: inherited ACL not enforced"
 echo "acl: a metad restart keeps every ACL"

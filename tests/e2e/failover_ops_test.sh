@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
 kills=${FAILOVER_KILLS:-5}
-e2e_up --metads 3 --set blk_sz=1MB --set checkpoint_num=200 --set "mount.error_log=$E2E_ROOT/mount.log"
+e2e_up --metads 3 --set blk_sz=1MB --set checkpoint_num=200
 
 STATE="$E2E_ROOT/load"
 KILLS="$E2E_ROOT/kills"

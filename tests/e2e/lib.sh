@@ -51,7 +51,7 @@ e2e_cleanup() {
   grep -q " $MNT fuse" /proc/mounts && umount -l "$MNT"
   if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
     echo "---- logs ($E2E_ROOT) ----"
-    tail -n 30 "$E2E_ROOT"/*/logs/error.log 2>/dev/null
+    tail -n 30 "$E2E_ROOT"/*/logs/error.log "$E2E_ROOT"/mount*.log 2>/dev/null
   fi
   rm -rf "$E2E_ROOT"
   exit $rc
@@ -77,7 +77,8 @@ e2e_mount2() {
   MNT2="$E2E_ROOT/mnt2"
   mkdir -p "$MNT2"
   EXTRA_MOUNTS+=("$MNT2")
-  check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" "$@"
+  check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" \
+    -o "error_log=$E2E_ROOT/mount2.log" "$@"
 }
 
 # ---- cluster helpers (after e2e_up) ----

@@ -14,6 +14,11 @@ mountpoint -q "$M" || fail "not mounted"
 grep -q " $M fuse.opendfs " /proc/mounts || fail "/proc/mounts does not show fuse.opendfs"
 echo x > "$M/via-helper"
 [ "$(cat "$MNT/via-helper")" = x ] || fail "file written through helper mount not seen"
+# No error_log: a mount in the background logs to /var/log/opendfs (its
+# stderr is /dev/null), the file named after the mountpoint.
+default_log="/var/log/opendfs/mount-$(echo "${M#/}" | tr / -).log"
+trap 'rm -f "$default_log"; e2e_cleanup' EXIT
+grep -q "mount: serving" "$default_log" || fail "no default mount log at $default_log"
 check "umount" umount "$M"
 
 # fstab: a private fstab via --fstab (util-linux >= 2.33) so the machine's is untouched.

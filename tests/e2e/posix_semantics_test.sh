@@ -19,7 +19,7 @@ e2e_up --metads 1 --set blk_sz=1MB
 MNT2="$E2E_ROOT/mnt2"
 mkdir -p "$MNT2"
 EXTRA_MOUNTS+=("$MNT2")
-check "second mount" "$BUILD/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" -o blk_sz=1MB,allow_other
+check "second mount" "$BUILD/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" -o "blk_sz=1MB,allow_other,error_log=$E2E_ROOT/mount2.log"
 chmod 755 "$E2E_ROOT"
 as_other() { setpriv --reuid=4321 --regid=4321 --clear-groups "$@"; }
 mode_of() { stat -c %a "$1"; }

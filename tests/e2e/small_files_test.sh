@@ -58,7 +58,7 @@ MNT2="$E2E_ROOT/mnt2"
 mkdir -p "$MNT2"
 EXTRA_MOUNTS+=("$MNT2")
 # allow_other: the non-owner checks below go through this mount.
-check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" -o blk_sz=1MB,allow_other
+check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" -o "blk_sz=1MB,allow_other,error_log=$E2E_ROOT/mount2.log"
 chmod 755 "$E2E_ROOT"
 check "mount 2 reads an inline file" cmp "$LOC/src/s11" "$MNT2/src/s11"
 head -c 5000 /dev/urandom > "$E2E_ROOT/grow"

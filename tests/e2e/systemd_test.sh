@@ -90,7 +90,7 @@ cat > "$E2E_ROOT/during.sh" <<DURING
 #!/usr/bin/env bash
 set -eu
 # As mount(8) calls it for the fstab line.
-"$H/mount.fuse.opendfs" opendfs "$FSMNT" -o "$FSTAB_OPTS" || { echo "FAIL: helper refused the fstab options"; exit 1; }
+"$H/mount.fuse.opendfs" opendfs "$FSMNT" -o "$FSTAB_OPTS,error_log=$E2E_ROOT/fsmnt.log" || { echo "FAIL: helper refused the fstab options"; exit 1; }
 mountpoint -q "$FSMNT" || { echo "FAIL: helper did not mount"; exit 1; }
 echo via-fstab > "$FSMNT/f"
 [ "\$(cat "$M/f")" = via-fstab ] || { echo "FAIL: fstab mount and notify mount disagree"; exit 1; }

@@ -70,7 +70,7 @@ PY
 
 # Remount: everything intact.
 check "umount" umount "$MNT"
-check "remount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT" -o blk_sz=1MB
+check "remount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT" -o "blk_sz=1MB,error_log=$E2E_ROOT/mount.log"
 python3 - "$E2E_ROOT/f" "$MNT/shared" <<'PY' || fail "content after remount"
 import sys
 want = bytearray(open(sys.argv[1], 'rb').read()); want[1048570:1048573] = b'XYZ'
