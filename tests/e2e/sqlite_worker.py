@@ -35,6 +35,10 @@ def init(db, wal=""):
     c.close()
 
 
+def known_io_error(e):
+    return "unable to open" in str(e) or "disk I/O" in str(e)
+
+
 def work(db, who, n, wal=""):
     c = connect(db, wal)
     busy = 0
@@ -53,7 +57,18 @@ def work(db, who, n, wal=""):
             i += 1
             committed = i
         except sqlite3.OperationalError as e:
-            if "unable to open" in str(e) or "disk I/O" in str(e):
+            try:
+                if known_io_error(e):
+                    raise e
+                if "locked" not in str(e) and "busy" not in str(e):
+                    raise
+                busy += 1
+                if c.in_transaction:
+                    c.execute("ROLLBACK")  # may itself meet the known error
+                time.sleep(0.01)
+            except sqlite3.OperationalError as io:
+                if not known_io_error(io):
+                    raise
                 # Known (README Not yet): a journal the other mount just
                 # deleted can still be seen here. sqlite rolled back; a new
                 # connection retries. The check proves nothing was lost.
@@ -63,13 +78,6 @@ def work(db, who, n, wal=""):
                 c.close()
                 time.sleep(0.05)
                 c = connect(db, wal)
-                continue
-            if "locked" not in str(e) and "busy" not in str(e):
-                raise
-            busy += 1
-            if c.in_transaction:
-                c.execute("ROLLBACK")
-            time.sleep(0.01)
     c.close()
     print(f"done {who} {n} busy={busy} ioerr={ioerr}", flush=True)
 
