@@ -122,7 +122,14 @@ sleep "$remaining"
 paxos_heal
 echo "filter removed after ${CUT_S} s"
 
-# The old leader rejoins as a follower and catches up.
+# The old leader rejoins as a follower and catches up: it applies at least
+# what the leader had applied when the cut healed. (Not "equal to the
+# leader's index now": the writer keeps committing, so a follower is
+# usually a heartbeat behind the leader's newest record.)
+healed_at=$(status_via "$first_other" | python3 -c '
+import json, sys
+print(max(x["applied_index"] for x in json.load(sys.stdin)["metads"] if x["is_leader"]))') ||
+  fail "no leader in cluster status right after the heal"
 deadline=$((SECONDS + 30))
 rejoined=0
 while [ $SECONDS -lt $deadline ]; do
@@ -132,7 +139,7 @@ m = json.load(sys.stdin)["metads"]
 lead = [x for x in m if x["is_leader"] and x["role"] == "leader"]
 back = [x for x in m if x["address"] == sys.argv[1]]
 sys.exit(0 if lead and back and back[0]["role"] == "follower" and
-         back[0]["applied_index"] >= lead[0]["applied_index"] else 1)' "$leader" 2>/dev/null; then
+         back[0]["applied_index"] >= int(sys.argv[2]) else 1)' "$leader" "$healed_at" 2>/dev/null; then
     rejoined=1; break
   fi
   sleep 0.5
