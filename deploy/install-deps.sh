@@ -11,7 +11,7 @@ packages=(
   help2man
   # libraries
   libfuse3-dev libuv1-dev flatbuffers-compiler libflatbuffers-dev librocksdb-dev
-  libisal-dev libfmt-dev nlohmann-json3-dev
+  libisal-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # running and testing a mount

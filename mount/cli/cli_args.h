@@ -39,6 +39,7 @@ struct CliArgs {
   bool blocks = false;       // fsck --blocks
   bool locations = false;    // fsck --locations
   bool help = false;
+  std::string help_text;  // with help: the help of the command given (or the top level)
   bool version = false;  // --version
 };
 

@@ -28,7 +28,7 @@ struct FsckTotals {
 
 class Fsck {
  public:
-  Fsck(const CliArgs& a, Ctx& c) : a_(a), c_(c), progress_(isatty(STDERR_FILENO) != 0) {}
+  Fsck(const CliArgs& a, Ctx& c) : a_(a), c_(c), meter_(stderr, isatty(STDERR_FILENO) != 0, "fsck") {}
 
   Status Check(const std::string& path, uint64_t ino, uint32_t mode, uint64_t size) {
     if (S_ISDIR(mode)) {
@@ -49,7 +49,7 @@ class Fsck {
   }
 
   int Finish(const std::string& root) {
-    if (progress_) std::fputs("\r\033[K", stderr);
+    meter_.Clear();
     bool healthy = t_.missing == 0;
     std::printf("\nStatus: %s\n", healthy ? "HEALTHY" : "MISSING DATA");
     std::printf(" Checked:                 %s\n", root.c_str());
@@ -75,6 +75,7 @@ class Fsck {
     ++t_.files;
     t_.bytes += size;
     bool missing_here = false;
+    if (a_.blocks || a_.locations) meter_.Clear();  // the listing replaces the meter
     if (a_.blocks || a_.locations)
       std::printf("%s %s, %zu block%s, goal %u\n", path.c_str(), HumanSize(size).c_str(),
                   f.blocks.size(), f.blocks.size() == 1 ? "" : "s", f.goal);
@@ -106,6 +107,7 @@ class Fsck {
       }
       if (corrupt) what += fmt::format("{}{} corrupt replica{}", what.empty() ? "" : ", ", corrupt,
                                        corrupt == 1 ? "" : "s");
+      if (!what.empty()) meter_.Clear();
       if (!what.empty())
         std::printf("%s: block %llu (id %llu, version %llu): %s\n", path.c_str(), U(b.index),
                     U(b.id), U(b.version), what.c_str());
@@ -125,13 +127,12 @@ class Fsck {
       }
     }
     t_.files_with_missing += missing_here;
-    if (progress_ && t_.files % 1000 == 0)
-      std::fprintf(stderr, "\rfsck: %llu files, %llu blocks checked", U(t_.files), U(t_.blocks));
+    meter_.Update(t_.files, t_.bytes);
   }
 
   const CliArgs& a_;
   Ctx& c_;
-  const bool progress_;
+  ScanProgress meter_;
   FsckTotals t_;
 };
 

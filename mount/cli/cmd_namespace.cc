@@ -226,16 +226,38 @@ int CmdStat(const CliArgs& a, Ctx& c) {
 
 namespace {
 
-Result<uint64_t> TreeBytes(Ctx& c, uint64_t ino, uint32_t mode, uint64_t size) {
-  if (!IsDir(mode)) return size;
-  uint64_t total = 0;
-  ODFS_RETURN_IF_ERROR(ForEachEntry(c, ino, true, [&](const DirEntryInfo& e) {
-    ODFS_ASSIGN_OR_RETURN(uint64_t n, TreeBytes(c, e.ino, e.attr.mode(), e.attr.size()));
-    total += n;
-    return Status::Ok();
-  }));
-  return total;
-}
+// Bytes under one entry, counting every entry seen into the meter.
+class TreeSize {
+ public:
+  TreeSize(Ctx& c, const std::string& root)
+      : c_(c), meter_(stderr, isatty(STDERR_FILENO) != 0, "du " + root) {}
+  ~TreeSize() { meter_.Clear(); }
+
+  Result<uint64_t> Bytes(uint64_t ino, uint32_t mode, uint64_t size) {
+    ++entries_;
+    if (!IsDir(mode)) {
+      bytes_ += size;
+      meter_.Update(entries_, bytes_);
+      return size;
+    }
+    uint64_t total = 0;
+    ODFS_RETURN_IF_ERROR(ForEachEntry(c_, ino, true, [&](const DirEntryInfo& e) {
+      ODFS_ASSIGN_OR_RETURN(uint64_t n, Bytes(e.ino, e.attr.mode(), e.attr.size()));
+      total += n;
+      return Status::Ok();
+    }));
+    return total;
+  }
+
+  // Before printing a result line.
+  void Clear() { meter_.Clear(); }
+
+ private:
+  Ctx& c_;
+  ScanProgress meter_;
+  uint64_t entries_ = 0;
+  uint64_t bytes_ = 0;
+};
 
 }  // namespace
 
@@ -248,17 +270,22 @@ int CmdDu(const CliArgs& a, Ctx& c) {
       rc = c.Fail("du", raw, r.status());
       continue;
     }
+    TreeSize tree(c, p);
     if (a.summary || !IsDir(r->mode())) {
-      auto n = TreeBytes(c, r->ino(), r->mode(), r->size());
+      auto n = tree.Bytes(r->ino(), r->mode(), r->size());
+      tree.Clear();
       if (!n.ok()) rc = c.Fail("du", raw, n.status());
       else std::printf("%-12llu %s\n", static_cast<unsigned long long>(*n), p.c_str());
       continue;
     }
     Status s = ForEachEntry(c, r->ino(), true, [&](const DirEntryInfo& e) {
-      ODFS_ASSIGN_OR_RETURN(uint64_t n, TreeBytes(c, e.ino, e.attr.mode(), e.attr.size()));
+      ODFS_ASSIGN_OR_RETURN(uint64_t n, tree.Bytes(e.ino, e.attr.mode(), e.attr.size()));
+      tree.Clear();
       std::printf("%-12llu %s\n", static_cast<unsigned long long>(n), Child(p, e.name).c_str());
+      std::fflush(stdout);
       return Status::Ok();
     });
+    tree.Clear();
     if (!s.ok()) rc = c.Fail("du", raw, s);
   }
   return rc;

@@ -79,4 +79,25 @@ void Progress::Finish() {
   std::fputc('\n', out_);
 }
 
+ScanProgress::ScanProgress(FILE* out, bool enabled, std::string label)
+    : out_(out), enabled_(enabled), label_(std::move(label)), last_(std::chrono::steady_clock::now()) {}
+
+void ScanProgress::Update(uint64_t entries, uint64_t bytes) {
+  if (!enabled_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_ < std::chrono::milliseconds(200)) return;
+  last_ = now;
+  shown_ = true;
+  std::fprintf(out_, "\r\033[K%s  %llu entries  %s", label_.c_str(),
+               static_cast<unsigned long long>(entries), HumanSize(bytes).c_str());
+  std::fflush(out_);
+}
+
+void ScanProgress::Clear() {
+  if (!shown_) return;
+  std::fputs("\r\033[K", out_);
+  std::fflush(out_);
+  shown_ = false;
+}
+
 }  // namespace opendfs::cli

@@ -34,4 +34,21 @@ class Progress {
   std::chrono::steady_clock::time_point last_;
 };
 
+// A one-line meter for tree walks of unknown size (du, fsck), on a terminal:
+// "du /data  12345 entries  3.4G". At most five updates a second; Clear()
+// erases the line before the results are printed.
+class ScanProgress {
+ public:
+  ScanProgress(FILE* out, bool enabled, std::string label);
+  void Update(uint64_t entries, uint64_t bytes);
+  void Clear();
+
+ private:
+  FILE* out_;
+  bool enabled_;
+  bool shown_ = false;
+  std::string label_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 }  // namespace opendfs::cli

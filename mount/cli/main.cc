@@ -18,8 +18,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto parsed = cli::ParseCliArgs(args);
   if (!parsed.ok()) {
-    std::fprintf(stderr, "opendfs: %s\n%s", parsed.status().message().c_str(),
-                 cli::CliUsage().c_str());
+    std::fprintf(stderr, "opendfs: %s\nRun 'opendfs --help' (or 'opendfs COMMAND --help').\n",
+                 parsed.status().message().c_str());
     return 2;
   }
   if (parsed->version) {
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (parsed->help) {
-    std::fputs(cli::CliUsage().c_str(), stdout);
+    std::fputs(parsed->help_text.c_str(), stdout);
     return 0;
   }
   auto found = cli::FindCluster(*parsed, cli::ReadCliEnv());

@@ -92,5 +92,49 @@ TEST(ParseCliArgs, OptionsAfterTheCommandAndDoubleDash) {
   EXPECT_FALSE(ParseCliArgs({"ls", "-c"}).ok());  // -c needs its file
 }
 
+TEST(ParseCliArgs, HelpOfEveryCommand) {
+  auto top = ParseCliArgs({"--help"});
+  ASSERT_TRUE(top.ok());
+  EXPECT_TRUE(top->help);
+  for (const char* cmd : {"ls", "mkdir", "put", "get", "rm", "rmr", "mv", "stat", "df", "du",
+                          "setrep", "fsck", "cluster", "blockd"})
+    EXPECT_NE(top->help_text.find(cmd), std::string::npos) << cmd;
+  EXPECT_EQ(CliUsage(), top->help_text);
+
+  auto mk = ParseCliArgs({"mkdir", "--help"});
+  ASSERT_TRUE(mk.ok());
+  EXPECT_TRUE(mk->help);
+  EXPECT_NE(mk->help_text.find("--parents"), std::string::npos);
+  EXPECT_EQ(mk->help_text.find("setrep"), std::string::npos);  // only mkdir's
+
+  auto st = ParseCliArgs({"-n", "h:1", "cluster", "status", "-h"});
+  ASSERT_TRUE(st.ok());
+  EXPECT_NE(st->help_text.find("--json"), std::string::npos);
+  EXPECT_TRUE(ParseCliArgs({"-ls", "--help"})->help);  // the seed form too
+}
+
+TEST(ParseCliArgs, ErrorsNameWhatIsWrong) {
+  auto msg = [](const V& argv) { return ParseCliArgs(argv).status().message(); };
+  EXPECT_EQ(msg({}), "no command given");
+  EXPECT_EQ(msg({"frob", "/a"}), "unknown command 'frob'");
+  EXPECT_EQ(msg({"-z"}), "unknown option '-z'");
+  EXPECT_EQ(msg({"-z", "ls"}), "ls: unexpected '-z'");
+  EXPECT_EQ(msg({"-n"}), "-n needs an argument");
+  EXPECT_EQ(msg({"cluster"}), "cluster: which? cluster status");
+  EXPECT_NE(msg({"ls", "--json"}).find("ls: "), std::string::npos);
+  EXPECT_NE(msg({"ls", "--json"}).find("--json"), std::string::npos);
+  EXPECT_NE(msg({"put", "/a"}).find("put: "), std::string::npos);
+  EXPECT_NE(msg({"blockd", "explode", "h:1"}).find("blockd"), std::string::npos);
+}
+
+TEST(ParseCliArgs, LongFlagSpellings) {
+  auto a = ParseCliArgs({"mkdir", "--parents", "/a"});
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_TRUE(a->parents);
+  EXPECT_TRUE(ParseCliArgs({"du", "--summarize", "/a"})->summary);
+  EXPECT_TRUE(ParseCliArgs({"setrep", "--recursive", "/a", "2"})->recursive);
+  EXPECT_TRUE(ParseCliArgs({"put", "--force", "-", "/a"})->force);
+}
+
 }  // namespace
 }  // namespace opendfs::cli

@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 namespace opendfs::cli {
@@ -76,6 +79,34 @@ TEST(Progress, PrintsPercentAndNewlineWhenEnabled) {
   std::string s(buf);
   EXPECT_NE(s.find("get y  100%  2.0K/2.0K"), std::string::npos) << s;
   EXPECT_EQ(s.back(), '\n');
+}
+
+TEST(ScanProgress, SilentWhenDisabledAndClearsWhatItShowed) {
+  char off[128] = {};
+  FILE* f = fmemopen(off, sizeof(off), "w");
+  {
+    ScanProgress p(f, false, "du /a");
+    std::this_thread::sleep_for(std::chrono::milliseconds(210));
+    p.Update(5, 5000);
+    p.Clear();
+  }
+  std::fclose(f);
+  EXPECT_STREQ(off, "");
+
+  char on[256] = {};
+  f = fmemopen(on, sizeof(on), "w");
+  {
+    ScanProgress p(f, true, "du /a");
+    p.Clear();  // nothing shown yet: nothing to erase
+    std::this_thread::sleep_for(std::chrono::milliseconds(210));
+    p.Update(5, 5000);
+    p.Clear();
+  }
+  std::fclose(f);
+  std::string s(on);
+  EXPECT_NE(s.find("du /a  5 entries  4.9K"), std::string::npos) << s;
+  EXPECT_EQ(s.substr(s.size() - 4), "\r\033[K");
+  EXPECT_EQ(s.find("\r\033[K"), 0u);  // each redraw erases the line first
 }
 
 }  // namespace
