@@ -125,7 +125,7 @@ Result<std::unique_ptr<Replicator>> Replicator::Open(store::EditLog& log,
   ps.hard_state.commit_index = std::max(ps.hard_state.commit_index, ps.applied_index);
   ps.entries = std::move(disk.entries);
   r->compacted_ = disk.compacted;
-  r->persisted_promise_ = ps.hard_state.promised;
+  r->driver_ = paxos::ReadyDriver(ps.hard_state.promised);
   r->rng_ = std::make_unique<paxos::XorShiftRng>(static_cast<uint64_t>(r->NowMs()) * 7919 +
                                                  o.self_id);
   r->node_ = std::make_unique<paxos::Node>(config, *r->rng_, r->NowMs(), ps);
@@ -368,34 +368,37 @@ void Replicator::ProposeQueued() {
   }
 }
 
-void Replicator::Drain() {
-  while (node_->HasReady()) {
-    paxos::Ready rd = node_->TakeReady();
-    // A leader's Accepts leave before its own fsync, so that the followers'
-    // fsyncs overlap it: one fsync on the commit path instead of two in a
-    // row. Safe because this thread steps their Accepteds into the core only
-    // after Save() below returned: nothing commits before it is durable here
-    // too. Everything else (promises, Accepteds) waits for the disk.
-    auto early = [](const paxos::Message& m) { return std::holds_alternative<paxos::Accept>(m.body); };
-    for (const paxos::Message& m : rd.messages)
-      if (early(m)) Send(m);
-    if (rd.hard_state || !rd.entries.empty()) {
-      const bool sync = !rd.entries.empty() ||
-                        (rd.hard_state && rd.hard_state->promised != persisted_promise_);
-      Status s = store_->Save(rd.hard_state, rd.entries, durable_mark_, sync);
-      if (!s.ok()) Fatal(s, "persisting paxos state");
-      if (rd.hard_state) persisted_promise_ = rd.hard_state->promised;
-    }
-    for (const paxos::Message& m : rd.messages)
-      if (!early(m)) Send(m);
-    if (!rd.committed.empty()) ApplyCommitted(rd.committed);
-    FailLost();
-    for (const paxos::SnapshotNeeded& sn : rd.snapshots_needed) ShipSnapshot(sn.peer);
-    if (rd.soft_state)
-      logger_.Info("paxos: node {} is now {} (leader hint {}, ballot ({},{}))", options_.self_id,
-                   paxos::RoleName(rd.soft_state->role), rd.soft_state->leader_hint,
-                   rd.soft_state->ballot.round, rd.soft_state->ballot.node_id);
+// The shipped driver's side of paxos::ReadyDriver (the order of a Ready is
+// decided there, and proven under the simulator).
+class Replicator::DriverHost final : public paxos::ReadyHost {
+ public:
+  explicit DriverHost(Replicator& r) : r_(r) {}
+
+  bool Persist(const std::optional<paxos::HardState>& hard_state,
+               const std::vector<paxos::LogEntry>& entries, bool sync) override {
+    Status s = r_.store_->Save(hard_state, entries, r_.durable_mark_, sync);
+    if (!s.ok()) r_.Fatal(s, "persisting paxos state");
+    return true;
   }
+  void Send(const paxos::Message& m) override { r_.Send(m); }
+  void Apply(const std::vector<paxos::LogEntry>& committed) override {
+    r_.ApplyCommitted(committed);
+  }
+  void AfterApply() override { r_.FailLost(); }
+  void ShipSnapshot(const paxos::SnapshotNeeded& sn) override { r_.ShipSnapshot(sn.peer); }
+  void RoleChanged(const paxos::SoftState& ss) override {
+    r_.logger_.Info("paxos: node {} is now {} (leader hint {}, ballot ({},{}))",
+                    r_.options_.self_id, paxos::RoleName(ss.role), ss.leader_hint,
+                    ss.ballot.round, ss.ballot.node_id);
+  }
+
+ private:
+  Replicator& r_;
+};
+
+void Replicator::Drain() {
+  DriverHost host(*this);
+  while (node_->HasReady()) driver_.Drive(node_->TakeReady(), host);
 }
 
 void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {

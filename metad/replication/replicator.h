@@ -73,6 +73,7 @@
 #include "libnet/server.h"
 #include "metad/paxos/node.h"
 #include "metad/paxos/pending_proposals.h"
+#include "metad/paxos/ready_driver.h"
 #include "metad/replication/paxos_inbox.h"
 #include "metad/replication/paxos_store.h"
 #include "metad/store/edit_log.h"
@@ -172,6 +173,8 @@ class Replicator {
     std::string bytes;        // framed pairs
   };
 
+  class DriverHost;  // replicator.cc: its paxos::ReadyHost
+
   Replicator(store::EditLog& log, ReplicatorOptions options, ReplicatorHooks hooks,
              Logger& logger);
   void Loop();
@@ -208,7 +211,7 @@ class Replicator {
   AppliedMark durable_mark_;           // driver thread only: in the synced editlog
   int64_t last_log_sync_ms_ = 0;       // driver thread only
   paxos::Slot compacted_ = 0;          // driver thread only
-  paxos::Ballot persisted_promise_;    // driver thread only
+  paxos::ReadyDriver driver_;          // driver thread only
   paxos::PendingProposals<Proposal> proposals_;  // driver thread only
   uint64_t next_seq_ = 1;              // driver thread only
   std::vector<Endpoint> peers_;        // index = node id - 1

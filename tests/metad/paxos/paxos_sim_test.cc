@@ -77,11 +77,12 @@ SimStats RunSeeds(uint64_t default_base, uint64_t default_count, SimOptions opt)
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%s: %" PRIu64 " seeds from %" PRIu64 " in %.1fs wall | messages=%" PRIu64
-              " leaders=%" PRIu64 " crashes=%" PRIu64 " snapshots=%" PRIu64
+              " leaders=%" PRIu64 " crashes=%" PRIu64 " unsynced writes lost=%" PRIu64
+              " snapshots=%" PRIu64
               " proposals=%" PRIu64 " acked=%" PRIu64 " slots=%" PRIu64
               " worst heal->converged=%" PRId64 "ms (simulated)\n",
               g_test_name.c_str(), count, base, wall_s, total.messages, total.leaders_elected,
-              total.crashes, total.snapshots_installed, total.proposals, total.acked,
+              total.crashes, total.unsynced_lost, total.snapshots_installed, total.proposals, total.acked,
               total.final_commit, total.heal_to_quiet_ms);
   return total;
 }

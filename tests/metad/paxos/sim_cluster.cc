@@ -16,6 +16,7 @@
 
 #include "metad/paxos/node.h"
 #include "metad/paxos/pending_proposals.h"
+#include "metad/paxos/ready_driver.h"
 #include "tests/metad/paxos/mem_disk.h"
 
 namespace opendfs::paxos::testing {
@@ -69,6 +70,7 @@ struct Replica {
   int64_t paused_until_ms = 0;  // a frozen process (GC pause, SIGSTOP)
   int64_t next_tick_ms = 0;
   PendingProposals<uint64_t> pending;  // slot -> client id proposed here
+  ReadyDriver driver;                  // the shipped Ready order (ready_driver.h)
 };
 
 std::string ValueName(const Value& v) { return v.is_noop ? "noop" : v.bytes; }
@@ -169,7 +171,9 @@ class Sim {
   }
 
   void Start(Replica& r) {
-    r.node = std::make_unique<Node>(ConfigFor(r.id), *r.rng, Local(r), r.disk.Restore());
+    PersistedState ps = r.disk.Restore();
+    r.driver = ReadyDriver(ps.hard_state.promised);
+    r.node = std::make_unique<Node>(ConfigFor(r.id), *r.rng, Local(r), std::move(ps));
     r.applied = r.disk.snapshot_values;
     r.pending.TakeAll();
     HandleReady(r);
@@ -178,44 +182,71 @@ class Sim {
   void Crash(Replica& r, const char* why) {
     Log("crash node=%u (%s)", r.id, why);
     r.node.reset();
+    // Writes not yet synced: the disk kept some prefix of them.
+    const size_t kept = rng_.Uniform(0, r.disk.volatile_writes.size() + 1);
+    stats_.unsynced_lost += r.disk.volatile_writes.size() - kept;
+    r.disk.LoseUnsynced(kept);
     r.applied.clear();
     r.pending.TakeAll();
     r.restart_at_ms = now_ + static_cast<int64_t>(rng_.Uniform(10, 1000));
     ++stats_.crashes;
   }
 
-  // ---- the driver: persist, send, apply (ready.h contract) ----
-  // Crash points: before the sync (the Ready is lost), after the sync but
-  // before sending, and right after the whole Ready (replies are out, the
-  // next hard-state write has not happened).
+  // ---- the driver: paxos::ReadyDriver, the order the Replicator ships ----
+  // Crash points: in Persist before the write (the Ready is lost, though the
+  // leader's Accepts already left), after the write before the other
+  // messages, and right after the whole Ready (replies are out). A crash also
+  // loses a suffix of the unsynced writes (MemDisk::LoseUnsynced).
+  class Host final : public ReadyHost {
+   public:
+    Host(Sim& sim, Replica& r) : sim_(sim), r_(r) {}
+
+    bool Persist(const std::optional<HardState>& hs, const std::vector<LogEntry>& entries,
+                 bool sync) override {
+      if (sim_.CrashInReady()) {
+        sim_.Crash(r_, sync ? "before sync: the Ready is lost" : "before an unsynced write");
+        return false;
+      }
+      r_.disk.Write(hs, entries, sync);
+      if (sim_.CrashInReady()) {
+        sim_.Crash(r_, "after the write, before the other messages");
+        return false;
+      }
+      return true;
+    }
+    void Send(const Message& m) override { sim_.Send(m); }
+    void Apply(const std::vector<LogEntry>& committed) override {
+      for (const LogEntry& e : committed) sim_.Apply(r_, e);
+    }
+    void AfterApply() override {
+      for (const auto& [slot, id] : r_.pending.TakeLost(*r_.node)) {
+        ++sim_.stats_.failed;
+        sim_.Log("fail client=%" PRIu64 " slot=%" PRIu64 " node=%u (stopped leading)", id, slot,
+                 r_.id);
+      }
+    }
+    void ShipSnapshot(const SnapshotNeeded& s) override { sim_.ShipSnapshot(r_, s.peer); }
+    void RoleChanged(const SoftState& ss) override {
+      sim_.Log("node=%u role=%s leader=%u ballot=(%" PRIu64 ",%u)", r_.id, RoleName(ss.role),
+               ss.leader_hint, ss.ballot.round, ss.ballot.node_id);
+      if (ss.role == Role::kLeader) ++sim_.stats_.leaders_elected;
+    }
+
+   private:
+    Sim& sim_;
+    Replica& r_;
+  };
+
+  bool CrashInReady() { return crash_in_ready_den_ && rng_.OneIn(crash_in_ready_den_); }
+
   void HandleReady(Replica& r) {
     if (!r.node || !r.node->HasReady()) return;
     Ready rd = r.node->TakeReady();
-    if (crash_in_ready_den_ && rng_.OneIn(crash_in_ready_den_)) {
-      Crash(r, "before sync: the Ready is lost");
-      return;
-    }
-    r.disk.Persist(rd);
-    if (crash_in_ready_den_ && rng_.OneIn(crash_in_ready_den_)) {
-      Crash(r, "after sync, before send");
-      return;
-    }
-    if (rd.soft_state) {
-      Log("node=%u role=%s leader=%u ballot=(%" PRIu64 ",%u)", r.id,
-          RoleName(rd.soft_state->role), rd.soft_state->leader_hint,
-          rd.soft_state->ballot.round, rd.soft_state->ballot.node_id);
-      if (rd.soft_state->role == Role::kLeader) ++stats_.leaders_elected;
-    }
-    for (Message& m : rd.messages) Send(std::move(m));
-    for (const LogEntry& e : rd.committed) Apply(r, e);
-    for (const auto& [slot, id] : r.pending.TakeLost(*r.node)) {
-      ++stats_.failed;
-      Log("fail client=%" PRIu64 " slot=%" PRIu64 " node=%u (stopped leading)", id, slot, r.id);
-    }
-    for (const SnapshotNeeded& s : rd.snapshots_needed) ShipSnapshot(r, s.peer);
+    Host host(*this, r);
+    if (!r.driver.Drive(rd, host)) return;  // crashed inside
     MaybeCompact(r);
     CheckLease();
-    if (crash_in_ready_den_ && rng_.OneIn(crash_in_ready_den_)) Crash(r, "right after a Ready");
+    if (CrashInReady()) Crash(r, "right after a Ready");
   }
 
   void Apply(Replica& r, const LogEntry& e) {

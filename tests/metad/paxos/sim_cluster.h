@@ -1,11 +1,14 @@
-// The seeded Paxos simulator: the real core (one Node per replica) driven by a
-// simulated network, disk and clock, all decided by one seed, so a failing
-// run replays exactly.
+// The seeded Paxos simulator: the real core (one Node per replica) driven by
+// the shipped driver order (paxos::ReadyDriver, as the Replicator runs it:
+// Accepts before the leader's own write, commit-index-only writes unsynced)
+// over a simulated network, disk and clock, all decided by one seed, so a
+// failing run replays exactly.
 //
 // Faults injected during the chaos phase: message loss, duplication,
 // reordering and delay (sometimes long), partitions that heal, pauses (a
 // frozen process whose messages wait for it), crash and restart of any replica (a crash loses the Ready being handled if it had not
-// been synced, and possibly the messages of a synced one), log compaction with
+// been synced, and possibly the messages of a synced one, and a suffix of the
+// writes not yet synced), log compaction with
 // snapshot shipping, and clock jumps within the lease bound of config.h (half
 // of them adversarial: leaders jump back, followers forward).
 // Then every fault stops, every replica restarts, and the cluster must elect
@@ -51,6 +54,7 @@ struct SimStats {
   uint64_t messages = 0;
   uint64_t leaders_elected = 0;
   uint64_t crashes = 0;
+  uint64_t unsynced_lost = 0;  // unsynced writes a crash dropped (MemDisk::LoseUnsynced)
   uint64_t snapshots_installed = 0;
   uint64_t proposals = 0;
   uint64_t acked = 0;
@@ -64,6 +68,7 @@ struct SimStats {
     messages += o.messages;
     leaders_elected += o.leaders_elected;
     crashes += o.crashes;
+    unsynced_lost += o.unsynced_lost;
     snapshots_installed += o.snapshots_installed;
     proposals += o.proposals;
     acked += o.acked;
