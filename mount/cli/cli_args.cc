@@ -50,7 +50,6 @@ std::string Plain(std::string m) {
                         "The following arguments were not expected: "}) {
     if (m.rfind(p, 0) == 0) return fmt::format("unexpected '{}'", m.substr(std::strlen(p)));
   }
-  if (m.rfind("operands: ", 0) == 0) return "operands: " + m.substr(10);
   return m;
 }
 
@@ -85,8 +84,8 @@ class Parser {
         ->add_flag("-s,--summarize", a_.summary, "one total per PATH");
     Command(app_, "setrep", "set the replication goal (N >= 1)", "PATH N", 2, 2)
         ->add_flag("-R,--recursive", a_.recursive, "every file under PATH");
-    Command(app_, "fsck",
-            "check every file's blocks and replicas (exit 1: data missing)", "PATH", 0, 1);
+    fsck_ = Command(app_, "fsck",
+                    "check every file's blocks and replicas (exit 1: data missing)", "PATH", 0, 1);
     fsck_->add_flag("--blocks", a_.blocks, "one line per file and block");
     fsck_->add_flag("--locations", a_.locations, "the replicas of every block");
 
@@ -149,7 +148,6 @@ class Parser {
       if (min > 0) o->required();
       o->option_text(operand_names + (max == kAny ? "..." : ""));
     }
-    if (name == "fsck") fsck_ = c;
     if (&parent == &app_) names_.push_back(name);
     return c;
   }
