@@ -39,6 +39,14 @@ const BlockMap::PerBlockd* BlockMap::FindSlot(BlockdId blockd) const {
 bool BlockMap::Accept(BlockdId blockd, const ReportedReplica& r,
                       const BlockCatalog& catalog) {
   if (r.length > PackedReplica::kMaxLength) return false;
+  auto it = blocks_.find(r.block_id);
+  if (const PackedReplica* existing = it == blocks_.end() ? nullptr : it->second.Find(blockd);
+      existing != nullptr && existing->version() > r.version) {
+    // A late report (a full report's snapshot, an incremental one queued
+    // before the replica moved on): a replica never goes back to an older
+    // version, so the newer one recorded stands.
+    return true;
+  }
   switch (catalog.Judge(r.block_id, r.version, blockd)) {
     case ReplicaVerdict::kUnwanted: return false;
     case ReplicaVerdict::kStale: return Upsert(blockd, r, /*corrupt=*/true);
@@ -175,7 +183,10 @@ IncrementalReportResult BlockMap::ProcessIncrementalReport(
     auto it = blocks_.find(r.block_id);
     PackedReplica* existing = it == blocks_.end() ? nullptr : it->second.Find(blockd);
     if (existing != nullptr) {
-      existing->set_corrupt(true);
+      // Only the version that was found bad: a reader asking an old
+      // version (StaleVersion) or a late report must not condemn the
+      // replica at the version recorded now. 0: whatever it holds.
+      if (r.version == 0 || existing->version() == r.version) existing->set_corrupt(true);
       continue;
     }
     std::optional<uint64_t> committed = catalog.CommittedVersion(r.block_id);

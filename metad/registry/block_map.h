@@ -114,8 +114,12 @@ class BlockMap {
   Status EndFullReport(BlockdId blockd, FullReportResult* out);
   bool full_report_open(BlockdId blockd) const;
 
-  // `removed` and `corrupt` use only block_id. A corrupt replica the map did
-  // not know is recorded as corrupt so that it is replaced and then deleted.
+  // `removed` uses only block_id. A corrupt report marks the recorded
+  // replica only when it names the version recorded for it (or version 0);
+  // a corrupt replica the map did not know is recorded as corrupt so that
+  // it is replaced and then deleted. In `added` (and in full reports) a
+  // replica at a version older than the one recorded for that blockd is a
+  // late report and is ignored.
   IncrementalReportResult ProcessIncrementalReport(
       BlockdId blockd, std::span<const ReportedReplica> added,
       std::span<const ReportedReplica> removed,

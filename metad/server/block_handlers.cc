@@ -23,12 +23,13 @@ constexpr uint16_t M(fb::MetaMethod m) { return static_cast<uint16_t>(m); }
 // kernel's own check passes for root).
 bool WriterKillsSetid(const fb::Caller* caller) { return caller != nullptr && caller->uid() != 0; }
 
-flatbuffers::Offset<fb::BlockLocation> BuildLocation(flatbuffers::FlatBufferBuilder& fbb,
-                                                     uint64_t index, BlockId id,
-                                                     uint64_t version, uint64_t length,
-                                                     const std::vector<std::string>& replicas) {
+flatbuffers::Offset<fb::BlockLocation> BuildLocation(
+    flatbuffers::FlatBufferBuilder& fbb, uint64_t index, BlockId id, uint64_t version,
+    uint64_t length, const std::vector<std::string>& replicas, uint64_t write_from_version = 0,
+    const std::vector<std::string>& write_from_replicas = {}) {
+  auto from = write_from_replicas.empty() ? 0 : fbb.CreateVectorOfStrings(write_from_replicas);
   return fb::CreateBlockLocation(fbb, index, id, version, length,
-                                 fbb.CreateVectorOfStrings(replicas));
+                                 fbb.CreateVectorOfStrings(replicas), write_from_version, from);
 }
 
 }  // namespace
@@ -41,6 +42,7 @@ void MetaServer::RegisterBlockHandlers() {
     std::string host = ClientHost(r->caller(), req);
     Attr attr;
     FileBlocks fbk;
+    std::vector<uint64_t> from_versions;  // per block: its open write's from_version, or 0
     {
       std::shared_lock l(ns_mu_);
       Result<Attr> a = ns_->GetAttr(r->ino());
@@ -53,6 +55,15 @@ void MetaServer::RegisterBlockHandlers() {
                                             std::clamp<uint32_t>(r->count(), 1, kMaxBlocksPerLookup));
       if (!b.ok()) return resp.Fail(b.status());
       fbk = std::move(*b);
+      // A block being rewritten: readers may still find it at the version
+      // the write started from (a replica not reached by a piece yet, or
+      // whose report of the new version is still on its way).
+      from_versions.resize(fbk.blocks.size(), 0);
+      for (size_t i = 0; i < fbk.blocks.size(); ++i) {
+        const BlockInfo& bi = fbk.blocks[i];
+        const BlockWrite* w = bi.id ? ns_->WriteOf(bi.id) : nullptr;
+        if (w != nullptr && w->open && w->from_version != 0) from_versions[i] = w->from_version;
+      }
     }
     flatbuffers::FlatBufferBuilder fbb(512);
     std::vector<flatbuffers::Offset<fb::BlockLocation>> locs;
@@ -60,11 +71,15 @@ void MetaServer::RegisterBlockHandlers() {
       std::lock_guard l(reg_mu_);
       for (size_t i = 0; i < fbk.blocks.size(); ++i) {
         const BlockInfo& b = fbk.blocks[i];
-        std::vector<std::string> addrs;
+        std::vector<std::string> addrs, from_addrs;
         if (b.id != 0)
           for (const LocatedReplica& rep : blockds_->Locate(b.id, b.version, host))
             addrs.push_back(rep.address);
-        locs.push_back(BuildLocation(fbb, fbk.first_index + i, b.id, b.version, b.length, addrs));
+        if (from_versions[i] != 0)
+          for (const LocatedReplica& rep : blockds_->Locate(b.id, from_versions[i], host))
+            from_addrs.push_back(rep.address);
+        locs.push_back(BuildLocation(fbb, fbk.first_index + i, b.id, b.version, b.length, addrs,
+                                     from_versions[i], from_addrs));
       }
     }
     fb::Attr wa = ToWire(attr);
@@ -142,6 +157,9 @@ void MetaServer::RegisterBlockHandlers() {
       Status live = sessions_.KeepAlive(session, NowMs());
       if (!live.ok()) return resp.Fail(live);
     }
+    if (r->reassert_version() != 0)
+      return ReassertWrite(session, r->ino(), index, existing, write, r->reassert_version(),
+                           block_size, lease_ms, resp);
     if (done) {
       if (done->code != StatusCode::Ok) return resp.Fail(Status(done->code, done->message));
       if (auto g = GrantOfOpenWrite(existing, &write))
@@ -356,6 +374,40 @@ void MetaServer::ReplyRetriedWrite(uint64_t session, InodeId ino, uint32_t index
   flatbuffers::FlatBufferBuilder fbb(256);
   auto loc = BuildLocation(fbb, index, g.block.id, g.block.version, g.block.length, g.replicas);
   fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, g.new_block, lease_ms));
+  out.Reply(fbb);
+}
+
+void MetaServer::ReassertWrite(uint64_t session, InodeId ino, uint32_t index,
+                               const BlockInfo& existing, const BlockWrite& write,
+                               uint64_t version, uint32_t block_size, uint32_t lease_ms,
+                               Responder& out) {
+  if (session == 0) return out.Fail(Status(StatusCode::Invalid, "re-assert without a session"));
+  if (existing.id == 0 || !write.open || existing.version != version)
+    return out.Fail(Status(StatusCode::StaleVersion,
+                           fmt::format("block {} of inode {} has no open write at version {}: "
+                                       "it was settled",
+                                       index, ino, version)));
+  BlockLock lock;
+  lock.session = session;
+  lock.inode = ino;
+  lock.old_version = write.from_version;
+  lock.new_version = static_cast<uint32_t>(version);
+  lock.replicas = write.granted;
+  {
+    // Under reg_mu_, as the settle's last look for a lock (settle.cc): a
+    // block is either being settled or re-asserted, never both.
+    std::lock_guard l(reg_mu_);
+    if (settling_.contains(existing.id))
+      return out.Fail(Status(StatusCode::StaleVersion,
+                             fmt::format("block {} of inode {} is being settled", index, ino)));
+    Status st = sessions_.LockBlock(existing.id, lock, NowMs());
+    if (!st.ok()) return out.Fail(st);
+  }
+  log_.Info("metad: session {} re-asserted its write of block={} (inode={} index={} version={})",
+            session, existing.id, ino, index, version);
+  flatbuffers::FlatBufferBuilder fbb(256);
+  auto loc = BuildLocation(fbb, index, existing.id, version, existing.length, write.granted);
+  fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, write.from_version == 0, lease_ms));
   out.Reply(fbb);
 }
 

@@ -259,6 +259,11 @@ class MetaServer : public BlockCatalog {
   // back from the namespace (the write an earlier attempt opened).
   void ReplyReplayedWrite(uint64_t session, InodeId ino, uint32_t index, uint32_t block_size,
                           uint32_t lease_ms, Responder& out);
+  // WriteBlock with reassert_version: a live writer takes back, on its new
+  // session after a leader change, the lock of its write open at `version`.
+  void ReassertWrite(uint64_t session, InodeId ino, uint32_t index, const BlockInfo& existing,
+                     const BlockWrite& write, uint64_t version, uint32_t block_size,
+                     uint32_t lease_ms, Responder& out);
   // SessionExpired when the caller's session is unknown here (so its open
   // handles are too): see client_handlers.cc.
   Status OpenFilesKnown(const fb::Caller* caller);

@@ -11,9 +11,11 @@
 // those at older versions are deleted.
 // Failover: locks are leader memory, but open writes are in the namespace, so
 // a new leader finds them too. It waits one session lease after it starts
-// serving (a writer of the old leader may still commit; and until the
-// blockds' first full reports the map is incomplete, see WaitingForReports)
-// and then settles every open write it holds no lock for.
+// serving (until the blockds' first full reports the map is incomplete, see
+// WaitingForReports) and then settles every open write it holds no lock
+// for. A writer that is alive re-asserts its lock on its new session within
+// that lease (WriteBlock with reassert_version, as it re-asserts flock and
+// fcntl locks), so its write stays open however late it commits.
 // Failure modes: a plan of kWait (no replica can show either version) is
 // retried every tick and logged once; a settle that loses the race against a
 // commit fails in apply (Stale/StaleVersion) and changes nothing.
@@ -119,6 +121,9 @@ void MetaServer::SettleOrphanedWrites(int64_t now_ms) {
       // The map misses replicas until every blockd's first full report.
       if (blockds_->monitor().counters().waiting_for_reports) return;
       if (settling_.contains(o.block)) continue;
+      // Again under reg_mu_: its writer may have just re-asserted the lock
+      // on a new session (block_handlers.cc ReassertWrite).
+      if (sessions_.FindLock(o.block, nullptr, now_ms)) continue;
       std::vector<SettleReplica> replicas;
       for (const Replica& r : blockds_->block_map().Replicas(o.block)) {
         const BlockdInfo* b = blockds_->registry().Find(r.blockd);

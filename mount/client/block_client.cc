@@ -1,5 +1,6 @@
 #include "mount/client/block_client.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "block_generated.h"
@@ -57,11 +58,11 @@ std::shared_ptr<PendingPiece> BlockClient::WritePiece(
 }
 
 Status BlockClient::ReadFrom(const std::string& replica, const BlockLoc& block,
-                             uint64_t offset, uint64_t length, uint8_t* out) {
+                             uint64_t version, uint64_t offset, uint64_t length,
+                             uint8_t* out) {
   ODFS_ASSIGN_OR_RETURN(Endpoint ep, Endpoint::Parse(replica));
   fbs::FlatBufferBuilder fbb(128);
-  fbb.Finish(fb::CreateReadBlockDataRequest(fbb, block.block_id, block.version,
-                                            offset, length));
+  fbb.Finish(fb::CreateReadBlockDataRequest(fbb, block.block_id, version, offset, length));
   ODFS_ASSIGN_OR_RETURN(
       Reply r, rpc_.Call<fb::ReadBlockDataReply>(
                    ep, static_cast<uint16_t>(fb::BlockMethod::ReadBlockData), fbb,
@@ -88,26 +89,73 @@ Status BlockClient::ReadFrom(const std::string& replica, const BlockLoc& block,
   return Status::Ok();
 }
 
+Status BlockClient::ReadFromReplica(const std::string& replica, const BlockLoc& block,
+                                    uint64_t version, uint64_t offset, uint64_t length,
+                                    uint8_t* out) {
+  Status s;
+  // A CRC mismatch may be a torn read: blockd sends the stored CRCs and
+  // then the file's bytes, and a rewrite of the block (another client's
+  // write, which a reader does not lock against) can land in between. A
+  // replica is called corrupt only when it mismatches three times running.
+  for (int attempt = 0; attempt <= kTornReadRetries; ++attempt) {
+    s = ReadFrom(replica, block, version, offset, length, out);
+    if (s.code() != StatusCode::Corrupt) return s;
+    log_.Info("block-client: block={} version={} from {}: {}; reading again", block.block_id,
+              version, replica, s.ToString());
+  }
+  return s;
+}
+
 Result<std::string> BlockClient::ReadBlock(const BlockLoc& block, uint64_t offset,
                                            uint64_t length, uint8_t* out,
                                            const BadReplicaReporter& report) {
-  if (block.replicas.empty()) {
+  // Who to ask at which version: the replicas at the block's version, then
+  // (a write in progress) those still at the version it started from. A
+  // replica moves between the two as the write's first piece reaches it,
+  // before metad hears of it: asked at one it may answer StaleVersion, and
+  // is asked at the other.
+  struct Try {
+    const std::string* replica;
+    uint64_t version;
+    uint64_t other;  // also tried on StaleVersion, 0 for none
+  };
+  std::vector<Try> tries;
+  const uint64_t from = block.write_from_version;
+  for (const std::string& r : block.replicas) tries.push_back({&r, block.version, from});
+  for (const std::string& r : block.write_from_replicas)
+    if (std::find(block.replicas.begin(), block.replicas.end(), r) == block.replicas.end())
+      tries.push_back({&r, from, block.version});
+  if (tries.empty()) {
     return Status(StatusCode::Io, fmt::format("block {} has no live replica",
                                               block.block_id));
   }
   Status last;
-  for (const std::string& replica : block.replicas) {
-    Status s = ReadFrom(replica, block, offset, length, out);
-    if (s.ok()) return replica;
+  for (const Try& t : tries) {
+    Status s = ReadFromReplica(*t.replica, block, t.version, offset, length, out);
+    uint64_t version = t.version;
+    if (s.code() == StatusCode::StaleVersion && t.other != 0) {
+      version = t.other;
+      s = ReadFromReplica(*t.replica, block, version, offset, length, out);
+    }
+    if (s.ok()) return *t.replica;
     log_.Warn("block-client: read block={} version={} offset={} length={} "
               "from {} failed: {}",
-              block.block_id, block.version, offset, length, replica, s.ToString());
+              block.block_id, version, offset, length, *t.replica, s.ToString());
     StatusCode c = s.code();
-    if (report && (c == StatusCode::Corrupt || c == StatusCode::StaleVersion ||
-                   c == StatusCode::NoSuchBlock)) {
-      report(block, replica, s);
+    // StaleVersion is not reported: a replica at another version than these
+    // locations say has mostly moved on (another client's write reached it
+    // before its report reached metad), and metad learns every replica's
+    // version from the blockds themselves; reported, a good replica would
+    // be marked corrupt at the version metad still records for it. A
+    // missing block is reported unless a write is open (the write's
+    // business: metad settles it).
+    bool report_it = c == StatusCode::Corrupt || (!block.in_flux() && c == StatusCode::NoSuchBlock);
+    if (report && report_it) {
+      BlockLoc asked = block;
+      asked.version = version;  // metad applies it to that version only
+      report(asked, *t.replica, s);
     }
-    last = s.Annotate(replica);
+    last = s.Annotate(*t.replica);
   }
   return last.Annotate(fmt::format("block {} v{}: every replica failed",
                                    block.block_id, block.version));

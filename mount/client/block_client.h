@@ -9,8 +9,12 @@
 // Reads: ReadBlock() asks the replicas in order (nearest first) for a range,
 // verifies the chunk CRCs that blockd sends beside the data, and fails over
 // to the next replica on a transport error, a blockd error or a CRC
-// mismatch. Replicas that are corrupt, missing the block or at another
-// version are reported through the BadReplicaReporter. When every replica
+// mismatch (read again twice first: a rewrite landing between blockd's CRCs
+// and its bytes tears a read). A block another client is rewriting is also
+// read at the version its write started from (BlockLoc::write_from_version).
+// Replicas that are corrupt, or (no write open) missing the block, are
+// reported through the BadReplicaReporter; one at another version is not
+// (it has mostly moved on; metad knows replicas' versions from blockds). When every replica
 // failed the error of the last one is returned (StaleVersion/NoSuchBlock tell
 // the caller its locations are outdated).
 //
@@ -90,9 +94,14 @@ class BlockClient {
                                 const BadReplicaReporter& report);
 
  private:
-  // One attempt on one replica.
-  Status ReadFrom(const std::string& replica, const BlockLoc& block,
+  // CRC mismatches read again before a replica is called corrupt.
+  static constexpr int kTornReadRetries = 2;
+  // One attempt on one replica at `version`.
+  Status ReadFrom(const std::string& replica, const BlockLoc& block, uint64_t version,
                   uint64_t offset, uint64_t length, uint8_t* out);
+  // ReadFrom, again on a CRC mismatch (a torn read), kTornReadRetries times.
+  Status ReadFromReplica(const std::string& replica, const BlockLoc& block,
+                         uint64_t version, uint64_t offset, uint64_t length, uint8_t* out);
 
   Client& rpc_;
   Logger& log_;

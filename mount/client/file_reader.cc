@@ -6,6 +6,11 @@
 #include "mount/client/block_range.h"
 
 namespace opendfs::client {
+namespace {
+
+constexpr int kInFluxAttempts = 4;
+
+}  // namespace
 
 Result<LocationCache::Lookup> FileReader::Locate(const Cred& c, uint64_t ino,
                                                  uint64_t index) {
@@ -59,7 +64,9 @@ Status FileReader::ReadPart(const Cred& c, uint64_t ino, uint64_t index,
     // Every replica we knew of failed. The metad may know better ones (a
     // newer version, copies made since a blockd died): ask once more. After
     // that the data is unavailable: EIO, whatever the last replica said.
-    if (attempt > 0)
+    // A block being rewritten may move on under a read (a commit, the next
+    // write) more than once: a few more tries then.
+    if (attempt >= (l.block->in_flux() ? kInFluxAttempts : 1))
       return Status(StatusCode::Io, r.status().message());
     log_.Info("file-reader: ino={} block index={} id={}: {}; refetching its locations",
               ino, index, l.block->block_id, r.status().ToString());

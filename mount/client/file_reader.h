@@ -10,8 +10,10 @@
 //
 // Failure modes: when every replica of a block fails with StaleVersion or
 // NoSuchBlock the cached location is outdated (the block was rewritten):
-// it is dropped, refetched once and the part read again; other errors are
-// returned (EIO for the mount). Bad replicas are reported to metad.
+// it is dropped, refetched once (a few times while another client's write
+// of the block is open: BlockLoc::in_flux) and the part read again; other
+// errors are returned (EIO for the mount). Bad replicas are reported to
+// metad.
 //
 // Threads: thread-safe; calls block on the network.
 #pragma once

@@ -86,7 +86,10 @@ void FileWriter::Publish() {
                                 *index_ * block_size_ + buffer_.end());
   }
   v.open_blocks.reserve(sessions_.size());
-  for (const auto& [index, s] : sessions_) v.open_blocks.push_back(index);
+  for (const auto& [index, s] : sessions_) {
+    v.open_blocks.push_back(index);
+    v.open_writes.push_back({index, s.grant.block.block_id, s.grant.block.version});
+  }
   std::lock_guard<std::mutex> lock(view_mu_);
   view_ = std::move(v);
 }

@@ -119,6 +119,14 @@ class FileWriter {
     // Buffered, not yet sent: [start, end) in file offsets.
     std::optional<std::pair<uint64_t, uint64_t>> buffered;
     std::vector<uint64_t> open_blocks;  // block indexes with a session
+    // The writes those sessions opened at metad: re-asserted on a new
+    // session after a leader change (block locks are leader memory).
+    struct OpenWrite {
+      uint64_t index = 0;
+      uint64_t block_id = 0;
+      uint64_t version = 0;
+    };
+    std::vector<OpenWrite> open_writes;
 
     bool dirty() const { return inline_dirty || buffered || !open_blocks.empty(); }
   };
@@ -138,6 +146,7 @@ class FileWriter {
   // The attributes metad returned for the last commit, if any.
   std::optional<fb::Attr> committed_attr() const;
   uint64_t block_size() const { return block_size_; }
+  uint64_t ino() const { return ino_; }
 
  private:
   // A block being written: granted by WriteBlock, not yet committed.

@@ -59,6 +59,10 @@ BlockLoc ToBlockLoc(const fb::BlockLocation& l) {
   if (l.replicas()) {
     for (const auto* r : *l.replicas()) b.replicas.push_back(r->str());
   }
+  b.write_from_version = l.write_from_version();
+  if (l.write_from_replicas()) {
+    for (const auto* r : *l.write_from_replicas()) b.write_from_replicas.push_back(r->str());
+  }
   return b;
 }
 
@@ -606,6 +610,17 @@ Result<WriteGrant> MetaClient::WriteBlock(const Cred& c, uint64_t ino,
   g.new_block = rep->new_block();
   g.lease_ms = rep->lease_ms();
   return g;
+}
+
+Status MetaClient::ReassertBlockWrite(const Cred& c, uint64_t ino, uint64_t index,
+                                      uint64_t version) {
+  return Invoke<fb::WriteBlockReply>(
+             fb::MetaMethod::WriteBlock, Retry::kIdempotent,
+             [&](fbs::FlatBufferBuilder& b) {
+               auto caller = MakeCaller(b, c);
+               return fb::CreateWriteBlockRequest(b, caller, ino, index, 0, version).Union();
+             })
+      .status();
 }
 
 Result<fb::Attr> MetaClient::CommitBlock(const Cred& c, const CommitArgs& a) {

@@ -115,6 +115,10 @@ class MetaClient {
                                uint32_t count);
   Result<WriteGrant> WriteBlock(const Cred& c, uint64_t ino, uint64_t index,
                                 uint64_t handle);
+  // After a leader change: takes back, on the current session, the write
+  // lock of block `index` opened at `version` under the old leader
+  // (StaleVersion: the write was settled meanwhile). Idempotent.
+  Status ReassertBlockWrite(const Cred& c, uint64_t ino, uint64_t index, uint64_t version);
   Result<fb::Attr> CommitBlock(const Cred& c, const CommitArgs& a);
   // A small file's writes, applied in order to its inline data (Stale once
   // the file has blocks; FileTooBig past the metad's inline_max).

@@ -27,7 +27,13 @@ struct BlockLoc {
   uint64_t version = 0;
   uint64_t length = 0;  // committed length
   std::vector<std::string> replicas;
+  // Another client is rewriting the block (metad: its write is open): the
+  // version the write started from and the replicas known at it, which
+  // readers fall back to (schema/meta.fbs BlockLocation). 0 / empty else.
+  uint64_t write_from_version = 0;
+  std::vector<std::string> write_from_replicas;
 
+  bool in_flux() const { return write_from_version != 0; }
   friend bool operator==(const BlockLoc&, const BlockLoc&) = default;
 };
 

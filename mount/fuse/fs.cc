@@ -47,6 +47,11 @@ bool PlainAnswer(StatusCode c) { return static_cast<int>(c) < 100; }
 
 }  // namespace
 
+Status GoneIsStale(Status s) {
+  if (s.code() != StatusCode::NotFound) return s;
+  return Status(StatusCode::Stale, s.message());
+}
+
 void ToStat(const fb::Attr& a, struct stat* st) {
   *st = {};
   st->st_ino = a.ino();
@@ -75,6 +80,7 @@ void Fs::Attach(Services services) {
   meta_->SetSessionRenewedHook([this](bool lapsed) {
     ReopenHandles();  // first: an unlink waiting for the new session must find them open
     ReassertLocks(lapsed);
+    ReassertBlockWrites(lapsed);
   });
 }
 
@@ -123,12 +129,27 @@ void Fs::FillEntry(const fb::Attr& a, fuse_entry_param* e) const {
   e->entry_timeout = options_.entry_timeout_s;
 }
 
-void Fs::ReplyEntry(fuse_req_t req, const fb::Attr& a) {
+void Fs::ReplyEntry(fuse_req_t req, uint64_t parent, const char* name, const fb::Attr& a) {
   fuse_entry_param e;
   FillEntry(a, &e);
   inodes_.Ref(a.ino());
+  kernel_names_.Record(parent, name, a.ino());
   // An interrupted request never reached the kernel: undo its count.
-  if (fuse_reply_entry(req, &e) != 0) inodes_.Forget(a.ino(), 1);
+  if (fuse_reply_entry(req, &e) != 0) ForgetOne(a.ino(), 1);
+}
+
+void Fs::ForgetOne(uint64_t ino, uint64_t n) {
+  inodes_.Forget(ino, n);
+  if (inodes_.lookups(ino) == 0) kernel_names_.Forgotten(ino);
+}
+
+void Fs::DropNamesNear(uint64_t ino) {
+  if (session_ == nullptr) return;
+  // Safe inside setlk/flock: the locking process holds no directory lock,
+  // and the kernel's lookups this may wait for are served by the other
+  // worker threads.
+  for (const auto& [dir, name] : kernel_names_.NamesNear(ino))
+    (void)fuse_lowlevel_notify_inval_entry(session_, dir, name.data(), name.size());
 }
 
 fb::Attr Fs::WithLocalWrites(const fb::Attr& a) const {
@@ -159,28 +180,29 @@ void Fs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     if (a.status().code() == StatusCode::NotFound && options_.negative_timeout_s > 0) {
       fuse_entry_param e = {};
       e.entry_timeout = options_.negative_timeout_s;
+      kernel_names_.Record(parent, name, 0);
       fuse_reply_entry(req, &e);
       return;
     }
     return ReplyError(req, "lookup", parent, a.status());
   }
-  ReplyEntry(req, *a);
+  ReplyEntry(req, parent, name, *a);
 }
 
 void Fs::Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
-  inodes_.Forget(ino, nlookup);
+  ForgetOne(ino, nlookup);
   fuse_reply_none(req);
 }
 
 void Fs::ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
-  for (size_t i = 0; i < count; ++i) inodes_.Forget(forgets[i].ino, forgets[i].nlookup);
+  for (size_t i = 0; i < count; ++i) ForgetOne(forgets[i].ino, forgets[i].nlookup);
   fuse_reply_none(req);
 }
 
 void Fs::GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   TuneReadAheadOnce();
   Result<fb::Attr> a = meta_->GetAttr(CredOf(req), ino);
-  if (!a.ok()) return ReplyError(req, "getattr", ino, a.status());
+  if (!a.ok()) return ReplyError(req, "getattr", ino, GoneIsStale(a.status()));
   struct stat st;
   ToStat(WithLocalWrites(*a), &st);
   fuse_reply_attr(req, &st, options_.attr_timeout_s);
@@ -259,7 +281,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
   args.mtime_ns = ToNs(attr->st_mtim);
   if (to_set & FUSE_SET_ATTR_SIZE) args.handle = WritableHandleOf(fi);
   Result<fb::Attr> a = meta_->SetAttr(cred, ino, args);
-  if (!a.ok()) return ReplyError(req, "setattr", ino, a.status());
+  if (!a.ok()) return ReplyError(req, "setattr", ino, GoneIsStale(a.status()));
   if (to_set & FUSE_SET_ATTR_SIZE) {
     locations_.Invalidate(ino);
     if (w) w->SetSize(a->size());
@@ -272,7 +294,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
 
 void Fs::ReadLink(fuse_req_t req, fuse_ino_t ino) {
   Result<std::string> t = meta_->ReadLink(CredOf(req), ino);
-  if (!t.ok()) return ReplyError(req, "readlink", ino, t.status());
+  if (!t.ok()) return ReplyError(req, "readlink", ino, GoneIsStale(t.status()));
   fuse_reply_readlink(req, t->c_str());
 }
 
@@ -280,13 +302,13 @@ void Fs::Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                dev_t rdev) {
   Result<fb::Attr> a = meta_->Mknod(CredOf(req), parent, name, mode, rdev, UmaskOf(req));
   if (!a.ok()) return ReplyError(req, "mknod", parent, a.status());
-  ReplyEntry(req, *a);
+  ReplyEntry(req, parent, name, *a);
 }
 
 void Fs::Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   Result<fb::Attr> a = meta_->Mkdir(CredOf(req), parent, name, mode & 07777, UmaskOf(req));
   if (!a.ok()) return ReplyError(req, "mkdir", parent, a.status());
-  ReplyEntry(req, *a);
+  ReplyEntry(req, parent, name, *a);
 }
 
 void Fs::Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -305,7 +327,7 @@ void Fs::Symlink(fuse_req_t req, const char* target, fuse_ino_t parent,
                  const char* name) {
   Result<fb::Attr> a = meta_->Symlink(CredOf(req), parent, name, target);
   if (!a.ok()) return ReplyError(req, "symlink", parent, a.status());
-  ReplyEntry(req, *a);
+  ReplyEntry(req, parent, name, *a);
 }
 
 void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name,
@@ -323,7 +345,7 @@ void Fs::Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
               const char* newname) {
   Result<fb::Attr> a = meta_->Link(CredOf(req), ino, newparent, newname);
   if (!a.ok()) return ReplyError(req, "link", ino, a.status());
-  ReplyEntry(req, *a);
+  ReplyEntry(req, newparent, newname, *a);
 }
 
 }  // namespace opendfs::mountfs

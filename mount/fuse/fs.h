@@ -37,6 +37,7 @@
 #include "mount/client/location_cache.h"
 #include "mount/client/meta_client.h"
 #include "mount/fuse/inode_table.h"
+#include "mount/fuse/kernel_names.h"
 #include "mount/fuse/mount_options.h"
 
 namespace opendfs::mountfs {
@@ -113,6 +114,10 @@ class Fs {
   // After a new metad session: open every open file again under it, so that
   // the new leader keeps a file unlinked while open here (fs_file.cc).
   void ReopenHandles();
+  // After a new metad session: take back the block write locks of writes
+  // still open here (a leader change), so that the new leader does not
+  // settle them under a writer that is alive (fs_file.cc).
+  void ReassertBlockWrites(bool lapsed);
 
   InodeTable& inodes() { return inodes_; }
 
@@ -132,8 +137,14 @@ class Fs {
   // Replies with the errno of `s`, logging it when it is not a plain
   // filesystem answer.
   void ReplyError(fuse_req_t req, const char* op, uint64_t ino, const Status& s);
-  // Replies an entry (and counts the lookup).
-  void ReplyEntry(fuse_req_t req, const fb::Attr& a);
+  // Replies an entry `name` of `parent` (and counts the lookup, and records
+  // the name in kernel_names_).
+  void ReplyEntry(fuse_req_t req, uint64_t parent, const char* name, const fb::Attr& a);
+  // The kernel forgot `n` lookups of `ino`.
+  void ForgetOne(uint64_t ino, uint64_t n);
+  // After a lock on `ino` is granted: the kernel forgets the names this
+  // mount gave it in the directories of `ino` (kernel_names.h).
+  void DropNamesNear(uint64_t ino);
   void FillEntry(const fb::Attr& a, fuse_entry_param* e) const;
   // The attributes the kernel should see: metad's, with the size and mtime
   // of uncommitted writes of this mount.
@@ -182,6 +193,7 @@ class Fs {
   client::LocationCache locations_;
   std::unique_ptr<client::FileReader> reader_;
   InodeTable inodes_;
+  KernelNames kernel_names_;  // names replied to the kernel, per directory
   std::once_flag read_ahead_once_;
   fuse_session* session_ = nullptr;
   bool dont_mask_ = false;  // FUSE_CAP_DONT_MASK granted (set in Init)
@@ -193,5 +205,12 @@ class Fs {
 
 // Attr -> struct stat as the kernel wants it.
 void ToStat(const fb::Attr& a, struct stat* st);
+
+// For operations by inode (getattr, open, opendir, setattr, readlink):
+// NotFound means the inode is gone — another mount unlinked it while this
+// kernel still has a dentry for it. Answered ESTALE (as NFS does), so that
+// the kernel looks the path up again (LOOKUP_REVAL) instead of failing
+// open(O_CREAT) or stat with ENOENT on a stale name.
+Status GoneIsStale(Status s);
 
 }  // namespace opendfs::mountfs

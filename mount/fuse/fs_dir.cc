@@ -37,7 +37,7 @@ struct Fs::DirHandle {
 void Fs::OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   // Permission to list is checked by metad on ReadDir; here only existence.
   Result<fb::Attr> a = meta_->GetAttr(CredOf(req), ino);
-  if (!a.ok()) return ReplyError(req, "opendir", ino, a.status());
+  if (!a.ok()) return ReplyError(req, "opendir", ino, GoneIsStale(a.status()));
   if ((a->mode() & S_IFMT) != S_IFDIR) {
     fuse_reply_err(req, ENOTDIR);
     return;
@@ -85,7 +85,10 @@ Status Fs::FillDir(fuse_req_t req, uint64_t ino, DirHandle& dh_ref, uint64_t off
       n = fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e,
                                  static_cast<off_t>(next_off));
       if (n > size - used) return false;
-      if (e.ino != 0) inodes_.Ref(e.ino);
+      if (e.ino != 0) {
+        inodes_.Ref(e.ino);
+        kernel_names_.Record(ino, name, e.ino);
+      }
     } else {
       n = fuse_add_direntry(req, buf.data() + used, size - used, name, &st,
                             static_cast<off_t>(next_off));

@@ -109,11 +109,34 @@ void Fs::ReopenHandles() {
     log_.Info("mount: re-opened {} of {} open files under the new session", kept, all.size());
 }
 
+void Fs::ReassertBlockWrites(bool lapsed) {
+  // From the writers' published views: never their mutex, which a writer
+  // holds across the very RPC that may be renewing the session here.
+  client::Cred root;
+  size_t kept = 0, all = 0;
+  for (const auto& w : inodes_.Writers()) {
+    for (const client::FileWriter::View::OpenWrite& o : w->view().open_writes) {
+      ++all;
+      if (lapsed) continue;  // the lease ran out: the leader may have settled it
+      Status s = meta_->ReassertBlockWrite(root, w->ino(), o.index, o.version);
+      if (s.ok()) {
+        ++kept;
+        continue;
+      }
+      // Its commit will fail (EIO at fsync/close), as before re-assertion.
+      log_.Error("mount: write of ino={} block index={} id={} v{} not re-asserted: {}", w->ino(),
+                 o.index, o.block_id, o.version, s.ToString());
+    }
+  }
+  if (all != 0)
+    log_.Info("mount: re-asserted {} of {} open block writes with the new session", kept, all);
+}
+
 void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   TuneReadAheadOnce();
   client::Cred cred = CredOf(req);
   Result<client::OpenResult> o = meta_->Open(cred, ino, static_cast<uint32_t>(fi->flags));
-  if (!o.ok()) return ReplyError(req, "open", ino, o.status());
+  if (!o.ok()) return ReplyError(req, "open", ino, GoneIsStale(o.status()));
   Status s = SetUpHandle(ino, cred, *o, fi, false);
   if (!s.ok()) {
     if (fi->fh != 0) {
@@ -153,9 +176,10 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
   fuse_entry_param e;
   FillEntry(o->attr, &e);
   inodes_.Ref(ino);
+  kernel_names_.Record(parent, name, ino);
   if (fuse_reply_create(req, &e, fi) != 0) {
     OpenFile* of = Handle(fi);
-    inodes_.Forget(ino, 1);
+    ForgetOne(ino, 1);
     inodes_.Close(ino, of->writable);
     (void)meta_->Release(cred, ino, open_handles_.Handle(of->key));
     open_handles_.Remove(of->key);

@@ -12,7 +12,10 @@
 // Data under a lock (close-to-open's rule for locks, as NFS): a granted
 // lock revalidates the file — when its (mtime, size) at metad differs from
 // what this mount cached, the kernel's pages and attributes of it are
-// dropped — and an unlock first commits this mount's writes of the file.
+// dropped, and so are the names this mount gave the kernel in the file's
+// directories (mount/fuse/kernel_names.h: a `db-journal` the other mount
+// deleted must not be seen) — and an unlock first commits this mount's
+// writes of the file.
 // sqlite's rollback journal on two mounts depends on both.
 //
 // F_SETLKW and flock without LOCK_NB retry here, 10 ms doubling to 500 ms,
@@ -143,7 +146,12 @@ Status Fs::LockAndRevalidate(fuse_req_t req, uint64_t ino, uint64_t owner,
     if (!f.ok()) return f;
   }
   Status s = SetLockWaiting(req, ino, owner, lock, wait);
-  if (s.ok() && lock.type != kUnlock) RevalidateAfterLock(CredOf(req), ino);
+  if (s.ok() && lock.type != kUnlock) {
+    RevalidateAfterLock(CredOf(req), ino);
+    // Names near the file (sqlite's db-journal) as well: another mount may
+    // have created or removed them while this kernel cached them.
+    DropNamesNear(ino);
+  }
   return s;
 }
 

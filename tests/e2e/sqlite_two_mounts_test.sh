@@ -12,11 +12,11 @@
 . "$(dirname "$0")/lib.sh"
 N=${ODFS_SQLITE_TXNS:-60}
 e2e_up --metads 1
-# Both mounts log where the failure report (lib.sh) shows them. Known gap
-# (README Not yet): now and then a transaction fails cleanly with "unable to
-# open database file" or "disk I/O error" (sqlite decides whether
-# db-journal is hot from its existence, which the other mount changes); the
-# worker counts it (ioerr=) and retries on a new connection.
+# Strict: any sqlite error but SQLITE_BUSY/LOCKED fails the worker. Those
+# used to come now and then ("unable to open database file", "disk I/O
+# error") from a db-journal the other mount had deleted still cached here,
+# an inode gone answered ENOENT instead of ESTALE, and unlocked reads of
+# the db header while the other mount rewrote its block (issue 12).
 e2e_mount2  # the mounts log to $E2E_ROOT/mount.log and mount2.log (shown on failure)
 W="$(dirname "$0")/sqlite_worker.py"
 DB=db.sqlite

@@ -273,5 +273,41 @@ TEST_F(BlockMapTest, RevalidateAppliesACommitToRecordedReplicas) {
   EXPECT_THAT(r.unwanted, IsEmpty());
 }
 
+TEST_F(BlockMapTest, LateReportOfAnOlderVersionKeepsTheNewerReplica) {
+  // Blockd 1 took block 1 to version 3 (committed) and said so; a full
+  // report snapshotted before that, and an incremental one queued before
+  // it, arrive afterwards listing version 2.
+  catalog_.versions[1] = 3;
+  map_.ProcessIncrementalReport(1, std::vector{R(1, 3, 300)}, {}, {}, catalog_);
+  FullReportResult full = map_.ProcessFullReport(1, std::vector{R(1, 2), R(2, 2)}, catalog_);
+  EXPECT_THAT(full.unwanted, IsEmpty());
+  EXPECT_THAT(full.dropped, IsEmpty());
+  EXPECT_EQ(map_.FindReplica(1, 1), (Replica{1, 3, 300, false}));
+  IncrementalReportResult inc =
+      map_.ProcessIncrementalReport(1, std::vector{R(1, 2)}, {}, {}, catalog_);
+  EXPECT_THAT(inc.unwanted, IsEmpty());
+  EXPECT_THAT(inc.dropped, IsEmpty());
+  EXPECT_EQ(map_.FindReplica(1, 1), (Replica{1, 3, 300, false}));
+  // The next full report still sees it (it was counted as reported).
+  full = map_.ProcessFullReport(1, std::vector{R(1, 3, 300), R(2, 2)}, catalog_);
+  EXPECT_THAT(full.dropped, IsEmpty());
+}
+
+TEST_F(BlockMapTest, CorruptReportAppliesOnlyToTheRecordedVersion) {
+  // A reader whose locations were older asked blockd 1 for version 2 and
+  // got StaleVersion: the replica at 3 is not what it found bad.
+  catalog_.versions[1] = 3;
+  map_.ProcessIncrementalReport(1, std::vector{R(1, 3)}, {}, {}, catalog_);
+  map_.ProcessIncrementalReport(1, {}, {}, std::vector{R(1, 2)}, catalog_);
+  EXPECT_FALSE(map_.FindReplica(1, 1)->corrupt);
+  map_.ProcessIncrementalReport(1, {}, {}, std::vector{R(1, 3)}, catalog_);
+  EXPECT_TRUE(map_.FindReplica(1, 1)->corrupt);
+  // Version 0 (a blockd that could not read the replica's meta): whatever
+  // version is recorded.
+  map_.ProcessIncrementalReport(2, std::vector{R(1, 3)}, {}, {}, catalog_);
+  map_.ProcessIncrementalReport(2, {}, {}, std::vector{R(1, 0)}, catalog_);
+  EXPECT_TRUE(map_.FindReplica(1, 2)->corrupt);
+}
+
 }  // namespace
 }  // namespace opendfs::metad
