@@ -90,7 +90,8 @@ FakeBlockd::FakeBlockd() : server_(StartServer()) {
         for (uint64_t o = start; o < end; o += kChunk)
           crcs.push_back(Crc32c(d.data() + o, std::min<uint64_t>(kChunk, end - o)));
         Bytes data = Bytes::Copy(d.data() + start, end - start);
-        if (corrupt_reads && data.size() > 0) data.data()[data.size() / 2] ^= 0x40;
+        bool torn = torn_reads > 0 && (--torn_reads, true);
+        if ((corrupt_reads || torn) && data.size() > 0) data.data()[data.size() / 2] ^= 0x40;
         flatbuffers::FlatBufferBuilder b;
         b.Finish(fb::CreateReadBlockDataReply(b, start, kChunk, b.CreateVector(crcs), d.size()));
         resp.Reply(b, DataSource(std::move(data)));
@@ -266,7 +267,7 @@ void FakeMetad::Register() {
     for (const auto* x : *r->replicas()) c.replicas.push_back(x->str());
     commits_.push_back(c);
     FileState& f = files_[c.ino];
-    f.blocks[c.index] = BlockLoc{c.index, c.block_id, c.version, c.length, c.replicas};
+    f.blocks[c.index] = BlockLoc{c.index, c.block_id, c.version, c.length, c.replicas, 0, {}};
     f.size = std::max(f.size, c.file_size);
     flatbuffers::FlatBufferBuilder b;
     fb::Attr a = FileAttr(c.ino, f.size, block_size_);

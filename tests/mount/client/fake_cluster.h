@@ -25,6 +25,7 @@ class FakeBlockd {
 
   bool fail_writes = false;    // every WriteBlockData answers Io
   bool corrupt_reads = false;  // read replies carry a flipped byte
+  int torn_reads = 0;          // the next this many read replies carry a flipped byte
   bool missing = false;        // every ReadBlockData answers NoSuchBlock
 
   // The stored bytes of a block ("" if absent) and its version (0 if absent).

@@ -6,7 +6,7 @@ namespace opendfs::client {
 namespace {
 
 BlockLoc Loc(uint64_t index, uint64_t id) {
-  return BlockLoc{index, id, 1, 100, {"127.0.0.1:9000"}};
+  return BlockLoc{index, id, 1, 100, {"127.0.0.1:9000"}, 0, {}};
 }
 
 TEST(LocationCache, MissThenHitAndHoles) {
