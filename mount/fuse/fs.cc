@@ -45,6 +45,12 @@ timespec FromNs(int64_t ns) {
 // line (ENOENT on lookup, EEXIST, EACCES, ...).
 bool PlainAnswer(StatusCode c) { return static_cast<int>(c) < 100; }
 
+int64_t MonotonicMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
 }  // namespace
 
 void ToStat(const fb::Attr& a, struct stat* st) {
@@ -76,10 +82,31 @@ void Fs::Attach(Services services) {
     ReopenHandles();  // first: an unlink waiting for the new session must find them open
     ReassertLocks(lapsed);
   });
+  if (options_.cache_events && session_ != nullptr) {
+    FsEventsOptions eo;
+    eo.negative_entries = options_.negative_timeout_s > 0;
+    events_ = std::make_unique<FsEvents>(eo, *meta_, session_, inodes_, kernel_entries_, log_);
+    events_->Start();
+  }
+}
+
+double Fs::AttrTimeout() const {
+  return events_ && events_->healthy() ? options_.cache_timeout_max_ms / 1000.0
+                                       : options_.attr_timeout_s;
+}
+
+double Fs::EntryTimeout() const {
+  return events_ && events_->healthy() ? options_.cache_timeout_max_ms / 1000.0
+                                       : options_.entry_timeout_s;
+}
+
+void Fs::NoteEntry(uint64_t parent, const char* name) {
+  if (events_) kernel_entries_.Note(parent, name, MonotonicMs());
 }
 
 void Fs::Shutdown() {
   if (meta_ == nullptr) return;
+  if (events_) events_->Stop();
   client::Cred root;
   for (auto& w : inodes_.Writers()) {
     Status s = w->Flush(root);
@@ -119,8 +146,8 @@ void Fs::FillEntry(const fb::Attr& a, fuse_entry_param* e) const {
   e->ino = a.ino();
   e->generation = 1;
   ToStat(WithLocalWrites(a), &e->attr);
-  e->attr_timeout = options_.attr_timeout_s;
-  e->entry_timeout = options_.entry_timeout_s;
+  e->attr_timeout = AttrTimeout();
+  e->entry_timeout = EntryTimeout();
 }
 
 void Fs::ReplyEntry(fuse_req_t req, const fb::Attr& a) {
@@ -164,6 +191,7 @@ void Fs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     }
     return ReplyError(req, "lookup", parent, a.status());
   }
+  NoteEntry(parent, name);
   ReplyEntry(req, *a);
 }
 
@@ -183,7 +211,7 @@ void Fs::GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   if (!a.ok()) return ReplyError(req, "getattr", ino, a.status());
   struct stat st;
   ToStat(WithLocalWrites(*a), &st);
-  fuse_reply_attr(req, &st, options_.attr_timeout_s);
+  fuse_reply_attr(req, &st, AttrTimeout());
 }
 
 void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
@@ -208,7 +236,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                      cur->replication(), cur->pad());
           struct stat st;
           ToStat(WithLocalWrites(a), &st);
-          fuse_reply_attr(req, &st, options_.attr_timeout_s);
+          fuse_reply_attr(req, &st, AttrTimeout());
           return;
         }
       }
@@ -230,7 +258,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
       inodes_.RecordContent(ino, a->mtime_ns(), a->size());
       struct stat st;
       ToStat(*a, &st);
-      fuse_reply_attr(req, &st, options_.attr_timeout_s);
+      fuse_reply_attr(req, &st, AttrTimeout());
       return;
     }
   }
@@ -267,7 +295,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
   inodes_.RecordContent(ino, a->mtime_ns(), a->size());
   struct stat st;
   ToStat(*a, &st);
-  fuse_reply_attr(req, &st, options_.attr_timeout_s);
+  fuse_reply_attr(req, &st, AttrTimeout());
 }
 
 void Fs::ReadLink(fuse_req_t req, fuse_ino_t ino) {
@@ -280,12 +308,14 @@ void Fs::Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                dev_t rdev) {
   Result<fb::Attr> a = meta_->Mknod(CredOf(req), parent, name, mode, rdev, UmaskOf(req));
   if (!a.ok()) return ReplyError(req, "mknod", parent, a.status());
+  NoteEntry(parent, name);
   ReplyEntry(req, *a);
 }
 
 void Fs::Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   Result<fb::Attr> a = meta_->Mkdir(CredOf(req), parent, name, mode & 07777, UmaskOf(req));
   if (!a.ok()) return ReplyError(req, "mkdir", parent, a.status());
+  NoteEntry(parent, name);
   ReplyEntry(req, *a);
 }
 
@@ -305,6 +335,7 @@ void Fs::Symlink(fuse_req_t req, const char* target, fuse_ino_t parent,
                  const char* name) {
   Result<fb::Attr> a = meta_->Symlink(CredOf(req), parent, name, target);
   if (!a.ok()) return ReplyError(req, "symlink", parent, a.status());
+  NoteEntry(parent, name);
   ReplyEntry(req, *a);
 }
 
@@ -323,6 +354,7 @@ void Fs::Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
               const char* newname) {
   Result<fb::Attr> a = meta_->Link(CredOf(req), ino, newparent, newname);
   if (!a.ok()) return ReplyError(req, "link", ino, a.status());
+  NoteEntry(newparent, newname);
   ReplyEntry(req, *a);
 }
 

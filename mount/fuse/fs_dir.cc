@@ -85,7 +85,10 @@ Status Fs::FillDir(fuse_req_t req, uint64_t ino, DirHandle& dh_ref, uint64_t off
       n = fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e,
                                  static_cast<off_t>(next_off));
       if (n > size - used) return false;
-      if (e.ino != 0) inodes_.Ref(e.ino);
+      if (e.ino != 0) {
+        inodes_.Ref(e.ino);
+        NoteEntry(ino, name);
+      }
     } else {
       n = fuse_add_direntry(req, buf.data() + used, size - used, name, &st,
                             static_cast<off_t>(next_off));
