@@ -90,14 +90,17 @@ void Fs::Attach(Services services) {
   }
 }
 
+// With cache events on, nothing is cached while they do not flow (before the
+// first subscription, after a failed poll until the next leader took this
+// mount's subscription): what the kernel caches, the leader must know of.
 double Fs::AttrTimeout() const {
-  return events_ && events_->healthy() ? options_.cache_timeout_max_ms / 1000.0
-                                       : options_.attr_timeout_s;
+  if (!events_) return options_.attr_timeout_s;
+  return events_->healthy() ? options_.cache_timeout_max_ms / 1000.0 : 0.0;
 }
 
 double Fs::EntryTimeout() const {
-  return events_ && events_->healthy() ? options_.cache_timeout_max_ms / 1000.0
-                                       : options_.entry_timeout_s;
+  if (!events_) return options_.entry_timeout_s;
+  return events_->healthy() ? options_.cache_timeout_max_ms / 1000.0 : 0.0;
 }
 
 void Fs::NoteEntry(uint64_t parent, const char* name) {

@@ -137,8 +137,9 @@ class Fs {
   void ReplyError(fuse_req_t req, const char* op, uint64_t ino, const Status& s);
   // Replies an entry (and counts the lookup).
   void ReplyEntry(fuse_req_t req, const fb::Attr& a);
-  // Kernel cache timeouts (s): cache_timeout_max_ms while the leader's
-  // invalidations flow (fs_events.h), else attr_timeout / entry_timeout.
+  // Kernel cache timeouts (s): with cache_events, cache_timeout_max_ms
+  // while the leader's invalidations flow (fs_events.h) and 0 while they do
+  // not; without, attr_timeout / entry_timeout.
   double AttrTimeout() const;
   double EntryTimeout() const;
   // The kernel got entry `name` in `parent` (KernelEntries, for DropAll).

@@ -45,7 +45,7 @@ void FsEvents::Loop() {
     }
     std::unique_lock lock(mu_);
     if (cv_.wait_for(lock, backoff, [this] { return stop_; })) return;
-    backoff = std::min(backoff * 2, milliseconds(500));
+    backoff = std::min(backoff * 2, milliseconds(200));
   }
 }
 

@@ -11,8 +11,8 @@
 // for the same inode could deadlock.
 //
 // While healthy (subscribed, last poll answered) the kernel may cache
-// attributes and entries for cache_timeout_max_ms; otherwise for the plain
-// attr_timeout / entry_timeout (CacheTimeouts).
+// attributes and entries for cache_timeout_max_ms; otherwise not at all
+// (Fs::AttrTimeout), so nothing is cached that a leader does not know of.
 //
 // Failure modes: a failed poll (leader gone, redirect, timeout), a Reset
 // event, or a new epoch (a new leader, a renewed session: it knows nothing
