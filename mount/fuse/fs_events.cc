@@ -65,10 +65,13 @@ bool FsEvents::PollOnce() {
   }
   if (page->epoch != epoch_) {
     // A new subscription: whatever this kernel cached, this leader does not
-    // know (leader change, new session, first poll).
-    if (epoch_ != 0) log_.Info("mount: cache events: new subscription epoch={}", page->epoch);
+    // know (leader change, new session). Before the first one nothing was
+    // cached (timeouts 0), and FUSE may not be initialised yet.
     healthy_ = false;
-    DropAll("new subscription");
+    if (epoch_ != 0) {
+      log_.Info("mount: cache events: new subscription epoch={}", page->epoch);
+      DropAll("new subscription");
+    }
     epoch_ = page->epoch;
     acked_ = 0;
   }
