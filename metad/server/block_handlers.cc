@@ -115,8 +115,10 @@ void MetaServer::RegisterBlockHandlers() {
                   r->omit_mtime() ? std::nullopt : std::optional<int64_t>(r->mtime_ns()),
                   CredFrom(r->caller()), NowNs(), kill_setid)
             : records::WriteInline(r->ino(), extents, r->file_size(), mtime, kill_setid);
-    Commit(std::move(record), &resp,
-           [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
+    // Other mounts that cached the file drop its attributes (size, times,
+    // set-id bits) before this returns; its data stays close-to-open.
+    CommitNotifying(std::move(record), &resp, r->caller(), {},
+                    [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::WriteBlockRequest>(M(fb::MetaMethod::WriteBlock), [this](Request&& req, Responder&& resp) {

@@ -23,6 +23,15 @@ int AccessMaskForOpen(uint32_t flags) {
 
 bool OpensForWrite(uint32_t flags) { return (flags & O_ACCMODE) != O_RDONLY; }
 
+// Events of a name added to / removed from `parent` (its attributes change
+// with it: mtime, nlink).
+std::vector<CacheEvent> Added(uint64_t parent, const flatbuffers::String* name) {
+  return {CacheEvent::Entry(parent, std::string(Str(name)), false), CacheEvent::Inode(parent)};
+}
+std::vector<CacheEvent> Removed(uint64_t parent, const flatbuffers::String* name) {
+  return {CacheEvent::Entry(parent, std::string(Str(name)), true), CacheEvent::Inode(parent)};
+}
+
 void ReplyOpen(Responder& r, const Attr& a, uint64_t handle, uint64_t inline_max) {
   flatbuffers::FlatBufferBuilder fbb(128);
   fb::Attr wa = ToWire(a);
@@ -97,16 +106,20 @@ void MetaServer::RegisterClientHandlers() {
     const auto* r = req.As<fb::LookupRequest>();
     Result<Attr> a = [&] {
       std::shared_lock l(ns_mu_);
-      return ns_->Lookup(r->parent(), Str(r->name()), CredFrom(r->caller()));
+      Result<Attr> found = ns_->Lookup(r->parent(), Str(r->name()), CredFrom(r->caller()));
+      NoteCached(r->caller(), r->parent(), found.ok() ? found->ino : 0);
+      return found;
     }();
     if (!a.ok()) return resp.Fail(a.status());
     ReplyAttr(resp, *a);
   });
 
   s.Handle<fb::GetAttrRequest>(M(fb::MetaMethod::GetAttr), [this](Request&& req, Responder&& resp) {
+    const auto* r = req.As<fb::GetAttrRequest>();
     Result<Attr> a = [&] {
       std::shared_lock l(ns_mu_);
-      return ns_->GetAttr(req.As<fb::GetAttrRequest>()->ino());
+      NoteCached(r->caller(), r->ino());
+      return ns_->GetAttr(r->ino());
     }();
     if (!a.ok()) return resp.Fail(a.status());
     ReplyAttr(resp, *a);
@@ -154,8 +167,9 @@ void MetaServer::RegisterClientHandlers() {
       return ReplyAttr(resp, *cur);
     }
     if (auto cur = UnchangedByRoot(CredFrom(r->caller()), a)) return ReplyAttr(resp, *cur);
-    Commit(Tagged(r->caller(), records::SetAttr(a, CredFrom(r->caller()), now)), &resp,
-           [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
+    CommitNotifying(Tagged(r->caller(), records::SetAttr(a, CredFrom(r->caller()), now)), &resp,
+                    r->caller(), {},
+                    [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::MkdirRequest>(M(fb::MetaMethod::Mkdir), [this](Request&& req, Responder&& resp) {
@@ -163,9 +177,11 @@ void MetaServer::RegisterClientHandlers() {
     // The umask is applied by the apply step, unless the parent has a
     // default ACL (ns_acl.cc).
     uint32_t mode = r->mode() & 07777;
-    Commit(Tagged(r->caller(), records::Mkdir(r->parent(), Str(r->name()), NextInodeId(), mode,
-                          CredFrom(r->caller()), NowNs(), r->umask() & 0777)),
-           &resp, [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
+    CommitNotifying(Tagged(r->caller(), records::Mkdir(r->parent(), Str(r->name()), NextInodeId(),
+                                                       mode, CredFrom(r->caller()), NowNs(),
+                                                       r->umask() & 0777)),
+                    &resp, r->caller(), Added(r->parent(), r->name()),
+                    [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::MknodRequest>(M(fb::MetaMethod::Mknod), [this](Request&& req, Responder&& resp) {
@@ -181,8 +197,9 @@ void MetaServer::RegisterClientHandlers() {
     a.exclusive = true;
     a.block_size = static_cast<uint32_t>(settings_.default_blk_sz);
     a.replication = NewFileGoal(a.parent, 0);
-    Commit(Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs())), &resp,
-           [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
+    CommitNotifying(Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs())), &resp,
+                    r->caller(), Added(r->parent(), r->name()),
+                    [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::CreateRequest>(M(fb::MetaMethod::Create), [this](Request&& req, Responder&& resp) {
@@ -204,8 +221,8 @@ void MetaServer::RegisterClientHandlers() {
     uint64_t session = r->caller() ? r->caller()->session() : 0;
     const bool writable = OpensForWrite(r->flags());
     a.inode = NextInodeId();  // last: Commit() follows on every path
-    Commit(Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs())), &resp,
-           [this, session, writable](const ApplyResult& res, Responder& out) {
+    CommitNotifying(Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs())), &resp,
+           r->caller(), Added(r->parent(), r->name()), [this, session, writable](const ApplyResult& res, Responder& out) {
              ReplyOpen(out, res.attr, sessions_.AddHandle(session, res.attr.ino, writable),
                        settings_.inline_max);
            });
@@ -213,9 +230,10 @@ void MetaServer::RegisterClientHandlers() {
 
   s.Handle<fb::SymlinkRequest>(M(fb::MetaMethod::Symlink), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::SymlinkRequest>();
-    Commit(Tagged(r->caller(), records::Symlink(r->parent(), Str(r->name()), NextInodeId(), Str(r->target()),
-                            CredFrom(r->caller()), NowNs())),
-           &resp, [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
+    CommitNotifying(Tagged(r->caller(), records::Symlink(r->parent(), Str(r->name()), NextInodeId(),
+                                                         Str(r->target()), CredFrom(r->caller()),
+                                                         NowNs())),
+           &resp, r->caller(), Added(r->parent(), r->name()), [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::ReadLinkRequest>(
@@ -232,9 +250,9 @@ void MetaServer::RegisterClientHandlers() {
 
   s.Handle<fb::LinkRequest>(M(fb::MetaMethod::Link), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::LinkRequest>();
-    Commit(Tagged(r->caller(), records::Link(r->ino(), r->new_parent(), Str(r->new_name()), CredFrom(r->caller()),
-                         NowNs())),
-           &resp, [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
+    CommitNotifying(Tagged(r->caller(), records::Link(r->ino(), r->new_parent(), Str(r->new_name()),
+                                                      CredFrom(r->caller()), NowNs())),
+           &resp, r->caller(), Added(r->new_parent(), r->new_name()), [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::UnlinkRequest>(M(fb::MetaMethod::Unlink), [this](Request&& req, Responder&& resp) {
@@ -247,28 +265,38 @@ void MetaServer::RegisterClientHandlers() {
       Result<Attr> victim = ns_->Lookup(r->parent(), Str(r->name()), Cred::Root());
       keep = victim.ok() && sessions_.IsOpen(victim->ino);
     }
-    Commit(Tagged(r->caller(), records::Unlink(r->parent(), Str(r->name()), keep, cred, NowNs())), &resp,
-           [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
+    CommitNotifying(Tagged(r->caller(), records::Unlink(r->parent(), Str(r->name()), keep, cred,
+                                                        NowNs())),
+           &resp, r->caller(), Removed(r->parent(), r->name()), [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
   s.Handle<fb::RmdirRequest>(M(fb::MetaMethod::Rmdir), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::RmdirRequest>();
-    Commit(Tagged(r->caller(), records::Rmdir(r->parent(), Str(r->name()), CredFrom(r->caller()), NowNs())), &resp,
-           [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
+    CommitNotifying(Tagged(r->caller(), records::Rmdir(r->parent(), Str(r->name()),
+                                                       CredFrom(r->caller()), NowNs())),
+           &resp, r->caller(), Removed(r->parent(), r->name()), [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
   s.Handle<fb::RenameRequest>(M(fb::MetaMethod::Rename), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::RenameRequest>();
     if (Status st = OpenFilesKnown(r->caller()); !st.ok()) return resp.Fail(st);
     bool keep = false;
+    std::vector<CacheEvent> events = Removed(r->parent(), r->name());
     {
       std::shared_lock l(ns_mu_);
       Result<Attr> target = ns_->Lookup(r->new_parent(), Str(r->new_name()), Cred::Root());
       keep = target.ok() && sessions_.IsOpen(target->ino);
+      // The name moved to now leads elsewhere when it existed (replaced,
+      // exchanged), else it is new; a replaced inode lost a link.
+      std::vector<CacheEvent> to = target.ok() ? Removed(r->new_parent(), r->new_name())
+                                               : Added(r->new_parent(), r->new_name());
+      events.insert(events.end(), to.begin(), to.end());
+      if (target.ok()) events.push_back(CacheEvent::Inode(target->ino));
     }
-    Commit(Tagged(r->caller(), records::Rename(r->parent(), Str(r->name()), r->new_parent(), Str(r->new_name()),
-                           r->flags(), keep, CredFrom(r->caller()), NowNs())),
-           &resp, [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
+    CommitNotifying(Tagged(r->caller(), records::Rename(r->parent(), Str(r->name()), r->new_parent(),
+                                                        Str(r->new_name()), r->flags(), keep,
+                                                        CredFrom(r->caller()), NowNs())),
+           &resp, r->caller(), std::move(events), [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
   s.Handle<fb::OpenRequest>(M(fb::MetaMethod::Open), [this](Request&& req, Responder&& resp) {
@@ -277,6 +305,7 @@ void MetaServer::RegisterClientHandlers() {
       std::shared_lock l(ns_mu_);
       ODFS_RETURN_IF_ERROR(ns_->Access(r->ino(), CredFrom(r->caller()),
                                        AccessMaskForOpen(r->flags())));
+      NoteCached(r->caller(), r->ino());
       return ns_->GetAttr(r->ino());
     }();
     if (!a.ok()) return resp.Fail(a.status());
@@ -296,7 +325,11 @@ void MetaServer::RegisterClientHandlers() {
     size_t max = std::clamp<size_t>(r->max_entries(), 1, 4096);
     Result<DirPage> page = [&] {
       std::shared_lock l(ns_mu_);
-      return ns_->ReadDir(r->ino(), r->cookie(), max);
+      Result<DirPage> listed = ns_->ReadDir(r->ino(), r->cookie(), max);
+      NoteCached(r->caller(), r->ino());
+      if (listed.ok() && r->plus())
+        for (const DirListEntry& e : listed->entries) NoteCached(r->caller(), e.attr.ino);
+      return listed;
     }();
     if (!page.ok()) return resp.Fail(page.status());
     flatbuffers::FlatBufferBuilder fbb(256 + page->entries.size() * 96);
@@ -339,9 +372,9 @@ void MetaServer::RegisterClientHandlers() {
     std::string_view value;
     if (r->value())
       value = std::string_view(reinterpret_cast<const char*>(r->value()->data()), r->value()->size());
-    Commit(Tagged(r->caller(), records::SetXattr(r->ino(), Str(r->name()), value, r->flags(), CredFrom(r->caller()),
-                             NowNs())),
-           &resp, [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
+    CommitNotifying(Tagged(r->caller(), records::SetXattr(r->ino(), Str(r->name()), value,
+                                                          r->flags(), CredFrom(r->caller()), NowNs())),
+           &resp, r->caller(), {}, [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
   s.Handle<fb::GetXattrRequest>(M(fb::MetaMethod::GetXattr), [this](Request&& req, Responder&& resp) {
@@ -373,8 +406,9 @@ void MetaServer::RegisterClientHandlers() {
   s.Handle<fb::RemoveXattrRequest>(
       M(fb::MetaMethod::RemoveXattr), [this](Request&& req, Responder&& resp) {
         const auto* r = req.As<fb::RemoveXattrRequest>();
-        Commit(Tagged(r->caller(), records::RemoveXattr(r->ino(), Str(r->name()), CredFrom(r->caller()), NowNs())),
-               &resp, [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
+        CommitNotifying(Tagged(r->caller(), records::RemoveXattr(r->ino(), Str(r->name()),
+                                                                 CredFrom(r->caller()), NowNs())),
+               &resp, r->caller(), {}, [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
       });
 
   s.Handle<fb::AccessRequest>(M(fb::MetaMethod::Access), [this](Request&& req, Responder&& resp) {

@@ -12,6 +12,7 @@ MetaServer::MetaServer(const MetadSettings& settings, Logger& log)
     : settings_(settings),
       log_(log),
       sessions_(settings.session_timeout_s * 1000),
+      invalidations_(InvalidationOptions{}, log, [this] { return NowMs(); }),
       start_ns_(0) {
   // A random base in the high bits: a new leader never hands out an id that
   // a mount still uses from the previous one (locks belong to sessions).
@@ -128,6 +129,7 @@ Status MetaServer::Start() {
   RegisterBlockHandlers();
   RegisterAdminHandlers();
   RegisterLockHandlers();
+  RegisterEventHandlers();
 
   ServerOptions dn = cli;
   dn.bind = settings_.bind_for_dn;
@@ -142,6 +144,7 @@ Status MetaServer::Start() {
   ODFS_RETURN_IF_ERROR(dn_server_->Start());
   if (replicator_) ODFS_RETURN_IF_ERROR(replicator_->Start());
   serving_since_ms_ = NowMs();  // one metad serves from now on (a group: on_serving)
+  invalidations_.Start();
   tick_thread_ = std::thread([this] { TickLoop(); });
   log_.Info("metad: serving clients={} blockds={} editlog={} fsimage={}",
             cli_server_->bound().ToString(), dn_server_->bound().ToString(),
@@ -157,6 +160,7 @@ void MetaServer::Stop() {
   }
   tick_cv_.notify_all();
   if (tick_thread_.joinable()) tick_thread_.join();
+  invalidations_.Stop();
   http_server_.reset();
   if (cli_server_) cli_server_->Stop();
   if (dn_server_) dn_server_->Stop();
@@ -206,6 +210,29 @@ void MetaServer::Commit(std::string record, Responder* responder, AppliedFn on_a
   } else if (!s.ok()) {
     resp->Fail(s);
   }
+}
+
+void MetaServer::CommitNotifying(std::string record, Responder* responder,
+                                 const fb::Caller* caller, std::vector<CacheEvent> events,
+                                 AppliedFn on_applied) {
+  const uint64_t from = SessionOf(caller);
+  Commit(std::move(record), responder,
+         [this, from, events = std::move(events), on_applied = std::move(on_applied)](
+             const ApplyResult& r, Responder& out) mutable {
+           if (r.replayed) return on_applied(r, out);  // nothing changed this time
+           // On the committer thread before the next record is applied, so
+           // interest and events are ordered with every other mutation.
+           for (const CacheEvent& e : events)
+             if (e.kind == CacheEvent::Kind::kEntry) invalidations_.Note(from, e.parent);
+           if (r.attr.ino != 0) {
+             invalidations_.Note(from, r.attr.ino);
+             events.push_back(CacheEvent::Inode(r.attr.ino));
+           }
+           auto result = std::make_shared<ApplyResult>(r);
+           auto resp = std::make_shared<Responder>(std::move(out));
+           invalidations_.Publish(from, events,
+                                  [result, resp, on_applied] { on_applied(*result, *resp); });
+         });
 }
 
 void MetaServer::AfterApply(const ApplyResult& r) {
@@ -324,6 +351,11 @@ void MetaServer::TickLoop() {
       }
     }
     for (InodeId inode : sessions_.Expire(now)) PurgeIfOrphan(inode);
+    invalidations_.Prune([&](uint64_t session) { return sessions_.Alive(session, now); });
+    // A leader whose lease lapsed sends its mounts away at once: the next
+    // leader knows nothing of their caches, so they drop them.
+    if (replicated() && !replicator_->lease_held())
+      invalidations_.Forget(Status(StatusCode::NotLeader, "not the leader"));
     ExpireLocks(now);
     SettleOrphanedWrites(now);
     lock.lock();

@@ -50,6 +50,7 @@
 #include "metad/registry/topology.h"
 #include "metad/replication/replicator.h"
 #include "metad/server/block_index.h"
+#include "metad/server/invalidations.h"
 #include "metad/server/sessions.h"
 #include "metad/server/settings.h"
 #include "metad/server/write_retry.h"
@@ -94,6 +95,22 @@ class MetaServer : public BlockCatalog {
   // `record` tagged with the caller's (client_id, request_id) so that a retry
   // is answered from the request table (exactly-once; request_table.h).
   static std::string Tagged(const fb::Caller* caller, std::string record);
+  // Commit() of a mutation other mounts may have cached: once applied,
+  // `events` (plus the inode the result names) go to every other mount
+  // session interested in them, and the reply waits until they applied them
+  // (invalidations.h) — a change is seen by every mount when it returns.
+  void CommitNotifying(std::string record, Responder* responder, const fb::Caller* caller,
+                       std::vector<CacheEvent> events, AppliedFn on_applied);
+  // The caller's mount may cache inodes `a` and `b` (0 = none) from now on;
+  // read handlers call it under ns_mu_, so no later mutation misses it.
+  void NoteCached(const fb::Caller* caller, uint64_t a, uint64_t b = 0) {
+    invalidations_.Note(SessionOf(caller), a);
+    invalidations_.Note(SessionOf(caller), b);
+  }
+  // A mount's session (0 for the CLI and callers without one).
+  static uint64_t SessionOf(const fb::Caller* caller) {
+    return caller != nullptr ? caller->session() : 0;
+  }
   // After apply: registry follow-ups (deleting freed blocks).
   void AfterApply(const ApplyResult& result);
   void TickLoop();
@@ -178,6 +195,7 @@ class MetaServer : public BlockCatalog {
   void RegisterBlockdHandlers();  // blockd_handlers.cc
   void RegisterAdminHandlers();   // admin_handlers.cc
   void RegisterLockHandlers();    // lock_handlers.cc
+  void RegisterEventHandlers();   // event_handlers.cc: AwaitEvents
   // Leader, each tick: frees the locks of sessions that expired.
   void ExpireLocks(int64_t now_ms);
   // True during the grace period after this metad became the serving
@@ -224,6 +242,9 @@ class MetaServer : public BlockCatalog {
   uint64_t decom_epoch_ = UINT64_MAX;  // GUARDED_BY(reg_mu_)
 
   Sessions sessions_;
+  // Which inodes each mount caches, and the events owed to it (leader
+  // memory, forgotten on a leader change: mounts then drop their caches).
+  Invalidations invalidations_;
   // Cluster-wide flock/fcntl locks (leader memory, re-asserted after a
   // leader change); Sessions' own lock is taken under locks_mu_ (liveness
   // checks), never the other way round.

@@ -830,3 +830,43 @@ Status MetaClient::ReleaseLocks(const Cred& c, uint64_t ino, uint64_t owner, boo
 }
 
 }  // namespace opendfs::client
+
+namespace opendfs::client {
+
+Result<CacheEventsPage> MetaClient::AwaitEvents(uint64_t epoch, uint64_t acked,
+                                                milliseconds wait) {
+  const Endpoint target = Target();
+  const uint64_t session = session_.load();
+  fbs::FlatBufferBuilder fbb(64);
+  fbb.Finish(fb::CreateAwaitEventsRequest(fbb, session, epoch, acked,
+                                          static_cast<uint32_t>(wait.count())));
+  Result<Reply> r = rpc_.CallRaw(target, static_cast<uint16_t>(fb::MetaMethod::AwaitEvents),
+                                 SharePayload(fbb), {}, wait + options_.call_timeout,
+                                 &VerifyPayload<fb::AwaitEventsReply>);
+  if (!r.ok()) {
+    const Status& s = r.status();
+    auto leader = Endpoint::Parse(s.message());
+    if (s.code() == StatusCode::NotLeader && !s.message().empty() && leader.ok()) {
+      SetLeader(*leader);
+    } else if (s.code() == StatusCode::SessionExpired && session != 0) {
+      ODFS_RETURN_IF_ERROR(RenewSession(session));
+    } else if (s.code() != StatusCode::Busy) {
+      NextTarget(target);
+    }
+    return s;
+  }
+  const auto* p = r->As<fb::AwaitEventsReply>();
+  CacheEventsPage page;
+  page.last_seq = p->last_seq();
+  page.epoch = p->epoch();
+  if (p->events()) {
+    page.events.reserve(p->events()->size());
+    for (const fb::CacheEvent* e : *p->events())
+      page.events.push_back(CacheEventInfo{e->kind(), e->ino(), e->parent(),
+                                           e->name() ? e->name()->str() : std::string(),
+                                           e->gone()});
+  }
+  return page;
+}
+
+}  // namespace opendfs::client

@@ -149,6 +149,15 @@ class MetaClient {
                                           const LockArgs& lock);
   // close(2): drops every lock of `owner` on `ino` of that kind.
   Status ReleaseLocks(const Cred& c, uint64_t ino, uint64_t owner, bool flock);
+  // ---- cache invalidation (schema/meta.fbs AwaitEvents) ----
+  // One long poll of the leader, one attempt (the caller drops its caches
+  // on any failure, so it must learn of one at once): the events after
+  // `acked` of subscription `epoch`, or none after up to `wait`. A redirect
+  // or a dead metad moves the leader guess for the next poll; an expired
+  // session is renewed before the failure is returned.
+  Result<CacheEventsPage> AwaitEvents(uint64_t epoch, uint64_t acked,
+                                      std::chrono::milliseconds wait);
+
   // Called (on the thread that renewed it) after a new session replaced an
   // old one, so the owner of locks can re-assert them; `lapsed` = the old
   // session went without a KeepAlive for a lease (its locks are gone).

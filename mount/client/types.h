@@ -60,6 +60,21 @@ struct DirPage {
   bool eof = false;
 };
 
+// One cache invalidation from the leader (schema/meta.fbs CacheEvent).
+struct CacheEventInfo {
+  fb::CacheEventKind kind = fb::CacheEventKind::Inode;
+  uint64_t ino = 0;
+  uint64_t parent = 0;
+  std::string name;
+  bool gone = false;
+};
+
+struct CacheEventsPage {
+  std::vector<CacheEventInfo> events;
+  uint64_t last_seq = 0;  // acknowledge with this once applied
+  uint64_t epoch = 0;     // a new one: drop every cache first
+};
+
 struct BlocksPage {
   fb::Attr attr;
   std::vector<BlockLoc> blocks;

@@ -45,6 +45,12 @@ timespec FromNs(int64_t ns) {
 // line (ENOENT on lookup, EEXIST, EACCES, ...).
 bool PlainAnswer(StatusCode c) { return static_cast<int>(c) < 100; }
 
+int64_t MonotonicMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
 }  // namespace
 
 Status GoneIsStale(Status s) {
@@ -82,10 +88,34 @@ void Fs::Attach(Services services) {
     ReassertLocks(lapsed);
     ReassertBlockWrites(lapsed);
   });
+  if (options_.cache_events && session_ != nullptr) {
+    FsEventsOptions eo;
+    eo.negative_entries = options_.negative_timeout_s > 0;
+    events_ = std::make_unique<FsEvents>(eo, *meta_, session_, inodes_, kernel_entries_, log_);
+    events_->Start();
+  }
+}
+
+// With cache events on, nothing is cached while they do not flow (before the
+// first subscription, after a failed poll until the next leader took this
+// mount's subscription): what the kernel caches, the leader must know of.
+double Fs::AttrTimeout() const {
+  if (!events_) return options_.attr_timeout_s;
+  return events_->healthy() ? options_.cache_timeout_max_ms / 1000.0 : 0.0;
+}
+
+double Fs::EntryTimeout() const {
+  if (!events_) return options_.entry_timeout_s;
+  return events_->healthy() ? options_.cache_timeout_max_ms / 1000.0 : 0.0;
+}
+
+void Fs::NoteEntry(uint64_t parent, const char* name) {
+  if (events_) kernel_entries_.Note(parent, name, MonotonicMs());
 }
 
 void Fs::Shutdown() {
   if (meta_ == nullptr) return;
+  if (events_) events_->Stop();
   client::Cred root;
   for (auto& w : inodes_.Writers()) {
     Status s = w->Flush(root);
@@ -125,8 +155,8 @@ void Fs::FillEntry(const fb::Attr& a, fuse_entry_param* e) const {
   e->ino = a.ino();
   e->generation = 1;
   ToStat(WithLocalWrites(a), &e->attr);
-  e->attr_timeout = options_.attr_timeout_s;
-  e->entry_timeout = options_.entry_timeout_s;
+  e->attr_timeout = AttrTimeout();
+  e->entry_timeout = EntryTimeout();
 }
 
 void Fs::ReplyEntry(fuse_req_t req, uint64_t parent, const char* name, const fb::Attr& a) {
@@ -134,6 +164,7 @@ void Fs::ReplyEntry(fuse_req_t req, uint64_t parent, const char* name, const fb:
   FillEntry(a, &e);
   inodes_.Ref(a.ino());
   kernel_names_.Record(parent, name, a.ino());
+  NoteEntry(parent, name);
   // An interrupted request never reached the kernel: undo its count.
   if (fuse_reply_entry(req, &e) != 0) ForgetOne(a.ino(), 1);
 }
@@ -205,7 +236,7 @@ void Fs::GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   if (!a.ok()) return ReplyError(req, "getattr", ino, GoneIsStale(a.status()));
   struct stat st;
   ToStat(WithLocalWrites(*a), &st);
-  fuse_reply_attr(req, &st, options_.attr_timeout_s);
+  fuse_reply_attr(req, &st, AttrTimeout());
 }
 
 void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
@@ -230,7 +261,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                      cur->replication(), cur->pad());
           struct stat st;
           ToStat(WithLocalWrites(a), &st);
-          fuse_reply_attr(req, &st, options_.attr_timeout_s);
+          fuse_reply_attr(req, &st, AttrTimeout());
           return;
         }
       }
@@ -252,7 +283,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
       inodes_.RecordContent(ino, a->mtime_ns(), a->size());
       struct stat st;
       ToStat(*a, &st);
-      fuse_reply_attr(req, &st, options_.attr_timeout_s);
+      fuse_reply_attr(req, &st, AttrTimeout());
       return;
     }
   }
@@ -289,7 +320,7 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
   inodes_.RecordContent(ino, a->mtime_ns(), a->size());
   struct stat st;
   ToStat(*a, &st);
-  fuse_reply_attr(req, &st, options_.attr_timeout_s);
+  fuse_reply_attr(req, &st, AttrTimeout());
 }
 
 void Fs::ReadLink(fuse_req_t req, fuse_ino_t ino) {

@@ -21,6 +21,7 @@
 
 #include <fuse_lowlevel.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -36,8 +37,10 @@
 #include "mount/client/reassert_gate.h"
 #include "mount/client/location_cache.h"
 #include "mount/client/meta_client.h"
+#include "mount/fuse/fs_events.h"
 #include "mount/fuse/inode_table.h"
 #include "mount/fuse/kernel_names.h"
+#include "mount/fuse/kernel_entries.h"
 #include "mount/fuse/mount_options.h"
 
 namespace opendfs::mountfs {
@@ -145,6 +148,13 @@ class Fs {
   // After a lock on `ino` is granted: the kernel forgets the names this
   // mount gave it in the directories of `ino` (kernel_names.h).
   void DropNamesNear(uint64_t ino);
+  // Kernel cache timeouts (s): with cache_events, cache_timeout_max_ms
+  // while the leader's invalidations flow (fs_events.h) and 0 while they do
+  // not; without, attr_timeout / entry_timeout.
+  double AttrTimeout() const;
+  double EntryTimeout() const;
+  // The kernel got entry `name` in `parent` (KernelEntries, for DropAll).
+  void NoteEntry(uint64_t parent, const char* name);
   void FillEntry(const fb::Attr& a, fuse_entry_param* e) const;
   // The attributes the kernel should see: metad's, with the size and mtime
   // of uncommitted writes of this mount.
@@ -197,6 +207,12 @@ class Fs {
   std::once_flag read_ahead_once_;
   fuse_session* session_ = nullptr;
   bool dont_mask_ = false;  // FUSE_CAP_DONT_MASK granted (set in Init)
+  // Names handed to the kernel, and the invalidation thread (cache_events).
+  // A name older than the longest entry timeout given is no longer cached.
+  KernelEntries kernel_entries_{
+      1u << 18, static_cast<int64_t>(std::max(options_.entry_timeout_s * 1000.0,
+                                              static_cast<double>(options_.cache_timeout_max_ms))) + 1000};
+  std::unique_ptr<FsEvents> events_;
   client::HeldLocks held_locks_;
   client::OpenHandles open_handles_;  // metad handles of open files
   // Unlocks vs re-assertion after a leader change (reassert_gate.h).

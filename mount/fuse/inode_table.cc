@@ -105,6 +105,14 @@ uint64_t InodeTable::lookups(uint64_t ino) const {
   return it == inodes_.end() ? 0 : it->second.nlookup;
 }
 
+std::vector<uint64_t> InodeTable::Known() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<uint64_t> out;
+  out.reserve(inodes_.size());
+  for (const auto& [ino, e] : inodes_) out.push_back(ino);
+  return out;
+}
+
 size_t InodeTable::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return inodes_.size();

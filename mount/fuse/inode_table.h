@@ -50,6 +50,8 @@ class InodeTable {
   // Every writer of an inode still open (for a last flush at unmount).
   std::vector<std::shared_ptr<client::FileWriter>> Writers() const;
 
+  // Every inode the kernel may hold (to drop its cached attributes).
+  std::vector<uint64_t> Known() const;
   uint64_t lookups(uint64_t ino) const;
   size_t size() const;
 

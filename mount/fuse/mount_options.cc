@@ -102,6 +102,8 @@ std::string MountUsage() {
          "  -o error_log=FILE,log_level=LOG_INFO   (daemonized, no error_log:\n"
          "                       /var/log/opendfs/mount-MOUNTPOINT.log)\n"
          "  -o attr_timeout=S,entry_timeout=S,negative_timeout=S   (default 1,1,0)\n"
+         "  -o cache_events=0|1   invalidations pushed by metad (default 1)\n"
+         "  -o cache_timeout_max_ms=N   kernel cache timeout with them (default 1000)\n"
          "  -o max_threads=N      FUSE worker threads (default 16)\n"
          "  -o read_ahead_kb=N    kernel read-ahead (default 1024, 0 = kernel's)\n"
          "  -o allow_other,default_permissions,ro,fsname=NAME,...   FUSE options\n";
@@ -162,6 +164,11 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
       ODFS_ASSIGN_OR_RETURN(m.entry_timeout_s, Seconds(key, val));
     } else if (key == "negative_timeout") {
       ODFS_ASSIGN_OR_RETURN(m.negative_timeout_s, Seconds(key, val));
+    } else if (key == "cache_events") {
+      ODFS_ASSIGN_OR_RETURN(uint32_t on, Number(key, val, 0, 1));
+      m.cache_events = on != 0;
+    } else if (key == "cache_timeout_max_ms") {
+      ODFS_ASSIGN_OR_RETURN(m.cache_timeout_max_ms, Number(key, val, 0, 3600u * 1000));
     } else if (key == "max_threads") {
       ODFS_ASSIGN_OR_RETURN(m.max_threads, Number(key, val, 1, 1024));
     } else if (key == "read_ahead_kb") {

@@ -9,6 +9,10 @@
 //   (without error_log a daemonized mount logs to DefaultMountLog)
 //   recv_buff_len=, send_buff_len=   dfscli.conf keys (override the file)
 //   attr_timeout=S, entry_timeout=S, negative_timeout=S   kernel cache (s)
+//   cache_events=0|1       cache invalidation pushed by the metad leader
+//                          (default 1; fs_events.h)
+//   cache_timeout_max_ms=N kernel attribute/entry timeout while those
+//                          events flow (default 1000)
 //   max_threads=N          FUSE worker threads
 //   read_ahead_kb=N        kernel read-ahead of the mount (default 1024;
 //                          0 keeps the kernel's)
@@ -45,6 +49,8 @@ struct MountOptions {
   double attr_timeout_s = 1.0;
   double entry_timeout_s = 1.0;
   double negative_timeout_s = 0.0;
+  bool cache_events = true;
+  uint32_t cache_timeout_max_ms = 1000;
   unsigned max_threads = 16;
   uint32_t read_ahead_kb = 1024;
   client::ClientConfig client;      // dfscli.conf + -o overrides; metads set

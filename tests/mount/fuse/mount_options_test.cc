@@ -27,6 +27,20 @@ TEST(ParseMountArgs, SourceMountpointAndDefaults) {
   EXPECT_TRUE(Has(m->fuse_opts, "default_permissions"));
 }
 
+TEST(ParseMountArgs, CacheEventsAndTheirTimeout) {
+  auto d = ParseMountArgs({"127.0.0.1:8000", "/mnt/x"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->cache_events);
+  EXPECT_EQ(d->cache_timeout_max_ms, 1000u);
+  auto m = ParseMountArgs({"127.0.0.1:8000", "/mnt/x", "-o", "cache_events=0,cache_timeout_max_ms=30000"});
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_FALSE(m->cache_events);
+  EXPECT_EQ(m->cache_timeout_max_ms, 30000u);
+  EXPECT_FALSE(Has(m->fuse_opts, "cache_events=0"));  // ours, not libfuse's
+  EXPECT_FALSE(ParseMountArgs({"127.0.0.1:8000", "/mnt/x", "-o", "cache_events=2"}).ok());
+  EXPECT_FALSE(ParseMountArgs({"127.0.0.1:8000", "/mnt/x", "-o", "cache_timeout_max_ms=x"}).ok());
+}
+
 TEST(ParseMountArgs, OwnKeysFuseOptionsAndMountWordsAreSorted) {
   auto m = ParseMountArgs({"a:1,b:2", "/m", "-f", "-o",
                            "blk_sz=1MB,blk_rep=2,allow_other,defaults,_netdev,x-systemd.automount",
