@@ -210,6 +210,7 @@ Status Replicator::Start() {
   co.source_host = SourceHostFor(server_->bound());
   client_ = std::make_unique<Client>(co, logger_);
   thread_ = std::thread([this] { Loop(); });
+  syncer_ = std::thread([this] { SyncLoop(); });
   logger_.Info("paxos: node {} serving peers on {}", options_.self_id,
                server_->bound().ToString());
   return Status::Ok();
@@ -224,6 +225,12 @@ void Replicator::Shutdown() {
     cv_.notify_all();
     has_room_.notify_all();
     if (thread_.joinable()) thread_.join();
+    {
+      std::lock_guard lock(sync_mu_);
+      sync_stop_ = true;
+    }
+    sync_cv_.notify_all();
+    if (syncer_.joinable()) syncer_.join();
     SyncEditLog();  // the driver thread is gone: its state is ours now
     if (sender_.joinable()) sender_.join();
     if (server_) server_->Stop();
@@ -332,11 +339,9 @@ void Replicator::Loop() {
     node_->Tick(now);
     ProposeQueued();
     Drain();
+    AdoptLogSync();
     if (now - last_log_sync_ms_ >= kEditLogSyncMs) {
-      const int64_t t0 = trace_.enabled() ? CommitTrace::NowNs() : 0;
-      const bool synced = durable_mark_ != mark_;
-      SyncEditLog();
-      if (synced) trace_.Record(CommitStage::kEditLogSync, CommitTrace::NowNs() - t0);
+      RequestLogSync();
       last_log_sync_ms_ = now;
     }
     trace_.MaybeFlush();
@@ -482,6 +487,45 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
     Status s = store_->Compact(through, durable_mark_);
     if (!s.ok()) Fatal(s, "compacting the paxos store");
     compacted_ = through;
+  }
+}
+
+void Replicator::RequestLogSync() {
+  if (durable_mark_ == mark_) return;
+  {
+    std::lock_guard lock(sync_mu_);
+    if (sync_busy_) return;  // the next loop asks again
+    sync_busy_ = true;
+    sync_request_ = mark_;
+  }
+  sync_cv_.notify_one();
+}
+
+void Replicator::AdoptLogSync() {
+  std::lock_guard lock(sync_mu_);
+  // Only forward: a synchronous SyncEditLog or a snapshot install may have
+  // moved durable_mark_ past what the syncer synced.
+  if (synced_ && synced_->slot > durable_mark_.slot) durable_mark_ = *synced_;
+  synced_.reset();
+}
+
+void Replicator::SyncLoop() {
+  std::unique_lock lock(sync_mu_);
+  for (;;) {
+    sync_cv_.wait(lock, [&] { return sync_stop_ || sync_request_.has_value(); });
+    if (sync_stop_) return;
+    const AppliedMark mark = *sync_request_;
+    sync_request_.reset();
+    lock.unlock();
+    // Every record up to `mark` was appended before the request: this sync
+    // covers them.
+    const int64_t t0 = trace_.enabled() ? CommitTrace::NowNs() : 0;
+    Status s = log_.Sync();
+    if (!s.ok()) Fatal(s, "syncing the editlog");
+    trace_.Record(CommitStage::kEditLogSync, CommitTrace::NowNs() - t0);
+    lock.lock();
+    synced_ = mark;
+    sync_busy_ = false;
   }
 }
 

@@ -191,8 +191,16 @@ class Replicator {
   void ApplyCommitted(const std::vector<paxos::LogEntry>& committed);
   void UpdateServing(int64_t now_ms);
   // Syncs the editlog if records were appended since the last sync and
-  // moves durable_mark_ to mark_.
+  // moves durable_mark_ to mark_ (on the calling thread).
   void SyncEditLog();
+  // The periodic sync, off the driver thread: RequestLogSync hands mark_ to
+  // the syncer thread (unless a sync is running), which syncs the editlog
+  // and publishes the mark; AdoptLogSync moves durable_mark_ forward to the
+  // newest published one. An fsync stalled behind other I/O then delays no
+  // Accept, Accepted or answer.
+  void RequestLogSync();
+  void AdoptLogSync();
+  void SyncLoop();
   void PublishStatus();
   void Send(const paxos::Message& m);
   void FailQueued(const Status& s);
@@ -257,6 +265,13 @@ class Replicator {
   std::once_flag shutdown_once_;
   std::thread thread_;
   std::thread sender_;                 // one snapshot transfer at a time
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::optional<AppliedMark> sync_request_;  // GUARDED_BY(sync_mu_)
+  std::optional<AppliedMark> synced_;        // GUARDED_BY(sync_mu_)
+  bool sync_busy_ = false;                   // GUARDED_BY(sync_mu_)
+  bool sync_stop_ = false;                   // GUARDED_BY(sync_mu_)
+  std::thread syncer_;
   std::atomic<bool> sending_{false};
 };
 
