@@ -24,6 +24,7 @@ const char* StageName(CommitStage s) {
     case CommitStage::kApplyAndAnswer: return "apply_and_answer";
     case CommitStage::kLeaderTotal: return "leader_total";
     case CommitStage::kEditLogSync: return "editlog_sync";
+    case CommitStage::kAfterBatch: return "after_batch";
     case CommitStage::kBatchRecords: return "batch_records";
     case CommitStage::kCount: break;
   }

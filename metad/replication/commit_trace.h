@@ -49,8 +49,11 @@ enum class CommitStage : uint8_t {
   kApplyAndAnswer,
   // Leader, per record: Submit() to its answer handed to the client's loop.
   kLeaderTotal,
-  // Both: the driver's periodic editlog fsync (it blocks the driver thread).
+  // Both: the periodic editlog fsync (on the syncer thread).
   kEditLogSync,
+  // Both: the after-batch hook on the driver thread (a checkpoint's capture
+  // of the namespace when one is due).
+  kAfterBatch,
   // Leader, per batch: records in it.
   kBatchRecords,
   kCount,

@@ -478,7 +478,11 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
     if (!s.ok()) Fatal(s, "appending committed records to the editlog");
   }
   mark_ = AppliedMark{committed.back().slot, log_.last_index()};
-  if (!records.empty() && hooks_.after_batch) hooks_.after_batch(records.back().index);
+  if (!records.empty() && hooks_.after_batch) {
+    const int64_t t0 = trace_.enabled() ? CommitTrace::NowNs() : 0;
+    hooks_.after_batch(records.back().index);
+    trace_.Record(CommitStage::kAfterBatch, CommitTrace::NowNs() - t0);
+  }
   const paxos::Slot applied = node_->applied_index();
   if (applied > compacted_ + options_.retain_slots + options_.retain_slots / 4 + 1) {
     const paxos::Slot through = applied - options_.retain_slots;

@@ -51,6 +51,9 @@ Status Checkpointer::MaybeCheckpoint(uint64_t applied_index) {
   });
   Status s = dump_(sink);
   if (!s.ok()) return s.Annotate("checkpoint at " + std::to_string(applied_index) + ": dump");
+  job.capture_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - job.start)
+                       .count();
   {
     std::lock_guard lock(mu_);
     busy_ = true;
@@ -72,7 +75,7 @@ void Checkpointer::Work() {
     Status s = Store(job.applied_index,
                      [&](ImageSink& sink) { return CopyImage(framed, sink); });
     if (s.ok())
-      LogDone(job.applied_index, job.start);
+      LogDone(job.applied_index, job.start, job.capture_ms);
     else
       logger_.Error("checkpoint at {} failed: {} (the next one tries again)", job.applied_index,
                     s.ToString());
@@ -82,11 +85,17 @@ void Checkpointer::Work() {
   }
 }
 
-void Checkpointer::LogDone(uint64_t applied_index, std::chrono::steady_clock::time_point start) {
+void Checkpointer::LogDone(uint64_t applied_index, std::chrono::steady_clock::time_point start,
+                           int64_t capture_ms) {
   auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();
-  logger_.Info("checkpoint: done covered_index={} elapsed_ms={}", applied_index, elapsed_ms);
+  if (capture_ms < 0)
+    logger_.Info("checkpoint: done covered_index={} elapsed_ms={}", applied_index, elapsed_ms);
+  else
+    logger_.Info("checkpoint: done covered_index={} elapsed_ms={} captured_in_ms={} (the rest "
+                 "in the background)",
+                 applied_index, elapsed_ms, capture_ms);
 }
 
 Status Checkpointer::Checkpoint(uint64_t applied_index) {

@@ -78,11 +78,13 @@ class Checkpointer {
     uint64_t applied_index = 0;
     std::string image;  // framed pairs
     std::chrono::steady_clock::time_point start;
+    int64_t capture_ms = 0;  // how long the caller's thread spent capturing
   };
   void Work();
   // Writes `image` (a dump of the state at `applied_index`), then trims.
   Status Store(uint64_t applied_index, const std::function<Status(ImageSink&)>& fill);
-  void LogDone(uint64_t applied_index, std::chrono::steady_clock::time_point start);
+  void LogDone(uint64_t applied_index, std::chrono::steady_clock::time_point start,
+               int64_t capture_ms = -1);
 
   FsImageStore& images_;
   EditLog& log_;

@@ -341,6 +341,31 @@ TEST_F(RpcTest, ClientPendingCallsAreBounded) {
   }
 }
 
+// One-way frames (Client::Send) reach the handler, whose answer is counted
+// but never sent; calls on the same connection are unaffected, and a one-way
+// frame of an unknown method is dropped without an error reply.
+TEST_F(RpcTest, OneWaySendGetsNoReply) {
+  StartServer();
+  Client client({}, Logger::Quiet());
+  ASSERT_TRUE(Ping(client, ep_, "connect").ok());
+  flatbuffers::FlatBufferBuilder b;
+  b.Finish(fb::CreatePingRequest(b, b.CreateString("one-way")));
+  client.Send(ep_, kHold, b);
+  flatbuffers::FlatBufferBuilder u;
+  u.Finish(fb::CreatePingRequest(u, u.CreateString("nobody")));
+  client.Send(ep_, 999, u);
+  WaitHeld(1);
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    EXPECT_EQ(held_.size(), 1u);
+    ReplyText(held_[0], "unsent");
+  }
+  EXPECT_EQ(server_->stats().inflight, 0u);
+  auto r = Ping(client, ep_, "after");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->As<fb::PingReply>()->text()->str(), "after");
+}
+
 TEST_F(RpcTest, UnknownMethod) {
   StartServer();
   Client client({}, Logger::Quiet());
