@@ -6,7 +6,12 @@
 //   ./build/bench/bench_paxos_commit 127.0.1.1:8000,127.0.1.2:8000,127.0.1.3:8000 5 1 16 256
 //
 // Arguments: the metads' client addresses, seconds per run, client counts.
-// The leader is found by following NotLeader replies.
+// The leader is found by following NotLeader replies. Before the runs, one
+// client pings the leader for a second: the RPC round trip (client library,
+// loopback, the leader's loop thread) without any commit, the floor under a
+// commit's latency. Runs are 1.5 s apart, so that a metad started with
+// OPENDFS_COMMIT_TRACE=1 logs one per-stage breakdown per run
+// (bench/commit_breakdown.sh runs it that way and prints them).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,7 +23,9 @@
 #include <vector>
 
 #include "libnet/client.h"
+#include "libnet/rpc_methods.h"
 #include "meta_generated.h"
+#include "rpc_generated.h"
 
 namespace opendfs {
 namespace {
@@ -31,6 +38,27 @@ Result<Reply> Mkdir(Client& c, const Endpoint& ep, const std::string& name) {
   flatbuffers::FlatBufferBuilder b;
   b.Finish(fb::CreateMkdirRequest(b, fb::CreateCaller(b), 1, b.CreateString(name), 0755, 0));
   return c.Call<fb::AttrReply>(ep, kMkdir, b, {}, std::chrono::milliseconds(30000));
+}
+
+double Pct(std::vector<double>& v, double p) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+// One client's Ping round trips to `ep` for `seconds`.
+void PrintPing(Client& c, const Endpoint& ep, int seconds) {
+  std::vector<double> lat;
+  const auto end = Clock::now() + std::chrono::seconds(seconds);
+  while (Clock::now() < end) {
+    flatbuffers::FlatBufferBuilder b;
+    b.Finish(fb::CreatePingRequest(b));
+    auto t0 = Clock::now();
+    if (!c.Call<fb::PingReply>(ep, kPingMethod, b, {}, std::chrono::milliseconds(2000)).ok())
+      continue;
+    lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  std::printf("ping round trip (no commit): n=%zu p50_ms=%.3f p99_ms=%.3f\n", lat.size(),
+              Pct(lat, 0.5), Pct(lat, 0.99));
 }
 
 int Run(int argc, char** argv) {
@@ -79,10 +107,12 @@ int Run(int argc, char** argv) {
   }
   if (!found) return std::fprintf(stderr, "no metad accepted a mkdir\n"), 1;
   std::printf("leader %s, %d s per run\n", leader.ToString().c_str(), seconds);
+  PrintPing(client, leader, 1);
   std::printf("%8s %12s %10s %10s %8s\n", "clients", "commits/s", "p50_ms", "p99_ms", "errors");
 
   for (int a = 3; a < argc; ++a) {
     const int clients = std::atoi(argv[a]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a trace window ends
     std::vector<std::vector<double>> lat(clients);
     std::atomic<uint64_t> errors{0};
     const auto end = Clock::now() + std::chrono::seconds(seconds);
@@ -116,12 +146,9 @@ int Run(int argc, char** argv) {
     for (auto& th : threads) th.join();
     std::vector<double> all;
     for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-    std::sort(all.begin(), all.end());
-    auto pct = [&](double p) {
-      return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
-    };
-    std::printf("%8d %12.0f %10.2f %10.2f %8llu\n", clients,
-                static_cast<double>(all.size()) / seconds, pct(0.50), pct(0.99),
+    const double n = static_cast<double>(all.size());
+    const double p50 = Pct(all, 0.50), p99 = Pct(all, 0.99);
+    std::printf("%8d %12.0f %10.3f %10.3f %8llu\n", clients, n / seconds, p50, p99,
                 static_cast<unsigned long long>(errors.load()));
     std::fflush(stdout);
   }

@@ -5,6 +5,9 @@
 // Every call is in pending_ from the moment it is queued until exactly one of
 // these completes it: its reply, its deadline, its connection failing, or
 // Stop(). Connect deadlines share the timer (ids with kConnBit set).
+// Admission (PendingBound) caps the calls between CallAsyncRaw and their
+// completion at max_pending_calls, so pending_ and the loop's queue of
+// calls to start stay bounded.
 #include "libnet/client.h"
 
 #include <condition_variable>
@@ -27,9 +30,38 @@ namespace detail {
 
 using Clock = std::chrono::steady_clock;
 
+// How many calls are admitted and not yet completed, against the bound.
+class PendingBound {
+ public:
+  explicit PendingBound(size_t max) : max_(max < 1 ? 1 : max) {}
+
+  // True when admitted; waits up to `wait` for room (0: not at all).
+  bool Admit(std::chrono::milliseconds wait) {
+    std::unique_lock lock(mu_);
+    if (!room_.wait_for(lock, wait, [&] { return admitted_ < max_; })) return false;
+    ++admitted_;
+    return true;
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      --admitted_;
+    }
+    room_.notify_one();
+  }
+  size_t max() const { return max_; }
+
+ private:
+  const size_t max_;
+  std::mutex mu_;
+  std::condition_variable room_;
+  size_t admitted_ = 0;  // GUARDED_BY(mu_)
+};
+
 class ClientImpl : public Connection::Owner {
  public:
-  ClientImpl(ClientOptions o, Logger& log) : options_(std::move(o)), log_(log) {
+  ClientImpl(ClientOptions o, Logger& log)
+      : options_(std::move(o)), log_(log), bound_(options_.max_pending_calls) {
     conn_options_.limits = options_.limits;
     conn_options_.recv_buff_len = options_.recv_buff_len;
     conn_options_.send_buff_len = options_.send_buff_len;
@@ -52,7 +84,21 @@ class ClientImpl : public Connection::Owner {
     ReplyCallback done;
   };
 
-  void Submit(std::shared_ptr<Call> call) {
+  // Admits the call (waiting up to `wait` for room) and starts it on the
+  // loop; past the bound it fails Busy on the loop thread.
+  void Submit(std::shared_ptr<Call> call, std::chrono::milliseconds wait) {
+    if (!bound_.Admit(wait)) {
+      Status busy(StatusCode::Busy, fmt::format("{}: {} calls already pending (max_pending_calls)",
+                                                options_.name, bound_.max()));
+      if (!lt_.Post([call, busy] { call->done(busy); }))
+        call->done(Status(StatusCode::ShuttingDown, "client stopped"));
+      return;
+    }
+    ReplyCallback done = std::move(call->done);
+    call->done = [this, done = std::move(done)](Result<Reply> r) {
+      bound_.Release();
+      done(std::move(r));
+    };
     if (!lt_.Post([this, call] { StartCall(std::move(*call)); }))
       call->done(Status(StatusCode::ShuttingDown, "client stopped"));
   }
@@ -102,6 +148,11 @@ class ClientImpl : public Connection::Owner {
   };
 
   void StartCall(Call call);
+  // The connection a new frame to `ep` goes on (round robin, made on demand).
+  ConnState* PickConn(const Endpoint& ep, const std::string& key, bool* fresh);
+ public:
+  void StartOneWay(const Endpoint& ep, uint16_t type, SharedPayload payload);
+ private:
   ConnState* NewConn(const Endpoint& ep, const std::string& key);
   void BeginConnect(ConnState* cs, const Endpoint& ep);
   void ConnectTo(uint64_t conn_id, const sockaddr* addr);
@@ -114,6 +165,7 @@ class ClientImpl : public Connection::Owner {
   ClientOptions options_;
   Connection::Options conn_options_;
   Logger& log_;
+  PendingBound bound_;  // declared before lt_: outlives the loop's callbacks
   LoopThread lt_;
   std::unique_ptr<SendfilePool> pool_;
   uv_timer_t timer_;
@@ -128,19 +180,39 @@ class ClientImpl : public Connection::Owner {
   size_t rr_ = 0;
 };
 
+ClientImpl::ConnState* ClientImpl::PickConn(const Endpoint& ep, const std::string& key,
+                                            bool* fresh) {
+  auto& list = peers_[key];
+  int per = options_.conns_per_endpoint < 1 ? 1 : options_.conns_per_endpoint;
+  *fresh = list.size() < static_cast<size_t>(per);
+  return *fresh ? NewConn(ep, key) : list[rr_++ % list.size()];
+}
+
+void ClientImpl::StartOneWay(const Endpoint& ep, uint16_t type, SharedPayload payload) {
+  std::string key = ep.ToString();
+  bool fresh = false;
+  ConnState* cs = PickConn(ep, key, &fresh);
+  FrameHeader h;
+  h.type = type;
+  h.flags = kFlagOneWay;
+  h.request_id = ++next_id_;
+  OutFrame f(h, std::move(payload), {});
+  if (cs->connected) {
+    cs->conn->Send(std::move(f));
+  } else if (cs->waiting.size() < options_.max_pending_calls) {
+    cs->waiting.push_back(std::move(f));
+  }  // else dropped: the caller tolerates loss
+  if (fresh) {
+    ArmTimer();
+    BeginConnect(cs, ep);
+  }
+}
+
 void ClientImpl::StartCall(Call call) {
   const uint64_t id = ++next_id_;
   std::string key = call.ep.ToString();
-  auto& list = peers_[key];
-  ConnState* cs;
   bool fresh = false;
-  int per = options_.conns_per_endpoint < 1 ? 1 : options_.conns_per_endpoint;
-  if (list.size() < static_cast<size_t>(per)) {
-    cs = NewConn(call.ep, key);
-    fresh = true;
-  } else {
-    cs = list[rr_++ % list.size()];
-  }
+  ConnState* cs = PickConn(call.ep, key, &fresh);
   auto dl = deadlines_.emplace(Clock::now() + call.timeout, id);
   pending_.emplace(id, Pending{std::move(call.done), call.verify, cs->conn->id(), key, dl, call.type,
                                call.timeout});
@@ -363,7 +435,7 @@ void Client::CallAsyncRaw(const Endpoint& ep, uint16_t type, SharedPayload req,
   auto call = std::make_shared<detail::ClientImpl::Call>(detail::ClientImpl::Call{
       ep, type, std::move(req), std::move(data), timeout, verify_reply,
       std::move(done)});
-  impl_->Submit(std::move(call));
+  impl_->Submit(std::move(call), std::chrono::milliseconds(0));
 }
 
 Result<Reply> Client::CallRaw(const Endpoint& ep, uint16_t type, SharedPayload req,
@@ -377,15 +449,26 @@ Result<Reply> Client::CallRaw(const Endpoint& ep, uint16_t type, SharedPayload r
     std::optional<Result<Reply>> result;
   };
   auto w = std::make_shared<Waiter>();
-  CallAsyncRaw(ep, type, std::move(req), std::move(data), timeout, verify_reply,
-               [w](Result<Reply> r) {
-                 std::lock_guard<std::mutex> g(w->mu);
-                 w->result.emplace(std::move(r));
-                 w->cv.notify_one();
-               });
+  // Back-pressure: a full pending table makes this caller wait (up to its
+  // timeout) rather than fail at once.
+  auto call = std::make_shared<detail::ClientImpl::Call>(detail::ClientImpl::Call{
+      ep, type, std::move(req), std::move(data), timeout, verify_reply,
+      [w](Result<Reply> r) {
+        std::lock_guard<std::mutex> g(w->mu);
+        w->result.emplace(std::move(r));
+        w->cv.notify_one();
+      }});
+  impl_->Submit(std::move(call), timeout);
   std::unique_lock<std::mutex> lk(w->mu);
   w->cv.wait(lk, [&] { return w->result.has_value(); });
   return std::move(*w->result);
+}
+
+void Client::SendRaw(const Endpoint& ep, uint16_t type, SharedPayload req) {
+  detail::ClientImpl* impl = impl_.get();
+  impl->Post([impl, ep, type, req = std::move(req)]() mutable {
+    impl->StartOneWay(ep, type, std::move(req));
+  });
 }
 
 void Client::Post(std::function<void()> fn) { impl_->Post(std::move(fn)); }

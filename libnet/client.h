@@ -15,6 +15,9 @@
 //                  malformed frame: the connection is closed, its calls fail)
 //   FrameTooLarge  the reply was above ClientOptions::limits
 //   ShuttingDown   the client was stopped
+//   Busy           max_pending_calls calls were already pending: an async
+//                  call fails at once (on the loop thread); a synchronous
+//                  Call waits for room (back-pressure) up to its timeout
 //   <server code>  the server answered with an ErrorReply: its code and
 //                  message — except NotLeader, whose Status message is
 //                  exactly the leader's "host:port" as the server sent it
@@ -55,6 +58,10 @@ struct ClientOptions {
   // e.g. a metad's own Paxos address, so peers and packet filters see the
   // member's address rather than the host's primary one.
   std::string source_host;
+  // Calls queued or sent and not yet completed, over every endpoint: the
+  // bound on the pending table (a caller that outruns its servers waits,
+  // or its async calls fail Busy, instead of growing it without limit).
+  size_t max_pending_calls = 65536;
 };
 
 // A successful reply: the verified payload and the data trailer.
@@ -122,6 +129,16 @@ class Client {
   void CallAsyncRaw(const Endpoint& ep, uint16_t type, SharedPayload req,
                     DataSource data, std::chrono::milliseconds timeout,
                     PayloadVerifier verify_reply, ReplyCallback done);
+
+  // One-way: sends the frame (kFlagOneWay) and forgets it — no reply, no
+  // callback, no pending entry. Lost when the connection is down or breaks
+  // (the caller must tolerate loss, as Paxos does); while a connection is
+  // being made at most max_pending_calls frames wait for it, later ones are
+  // dropped. Any thread.
+  void Send(const Endpoint& ep, uint16_t type, flatbuffers::FlatBufferBuilder& req) {
+    SendRaw(ep, type, SharePayload(req));
+  }
+  void SendRaw(const Endpoint& ep, uint16_t type, SharedPayload req);
 
   // Runs fn on the client's loop thread (e.g. to start async calls from a
   // timer-free context). Dropped after Stop().

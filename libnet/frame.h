@@ -9,7 +9,9 @@
 //   +---------------------------------------------------------------------------+
 //
 // A reply reuses the request's type and request_id with kFlagResponse set; a
-// failed call also sets kFlagError and its payload is fb::ErrorReply.
+// failed call also sets kFlagError and its payload is fb::ErrorReply. A
+// request with kFlagOneWay wants no reply at all (Client::Send): the server
+// answers nothing, not even an error.
 //
 // Failure modes, as seen by DecodeHeader: bad magic or version -> BadFrame;
 // payload_len or data_len above FrameLimits -> FrameTooLarge. Both make the
@@ -37,6 +39,7 @@ inline constexpr size_t kFrameHeaderSize = 24;
 enum FrameFlags : uint8_t {
   kFlagResponse = 1,
   kFlagError = 2,
+  kFlagOneWay = 4,
 };
 
 struct FrameHeader {

@@ -128,6 +128,7 @@ struct ReplyTarget {
   std::string peer;
   RequestMetrics* metrics = nullptr;
   std::chrono::steady_clock::time_point start{};
+  bool one_way = false;  // kFlagOneWay: the answer is counted, never sent
 };
 
 void RecordAnswer(const ReplyTarget& t, StatusCode code) {
@@ -146,8 +147,14 @@ void ServerLoop::OnFrame(Connection* c, Frame&& f) {
     c->Close(Status(StatusCode::BadFrame, "unexpected reply frame"));
     return;
   }
+  const bool one_way = (h.flags & kFlagOneWay) != 0;
   auto it = handlers_->find(h.type);
   if (it == handlers_->end()) {
+    if (one_way) {
+      log_.Debug("{}: one-way frame of unknown method {} from {} dropped", options_.name, h.type,
+                 c->peer());
+      return;
+    }
     c->Send(MakeErrorFrame(h.type, h.request_id,
                            Status(StatusCode::UnknownMethod,
                                   fmt::format("no method {}", h.type)), ""));
@@ -157,6 +164,7 @@ void ServerLoop::OnFrame(Connection* c, Frame&& f) {
     counters_->bad_frames++;
     log_.Warn("{}: bad payload from {}: type {} id {} failed verification",
               options_.name, c->peer(), h.type, h.request_id);
+    if (one_way) return;
     c->Send(MakeErrorFrame(h.type, h.request_id,
                            Status(StatusCode::BadFrame,
                                   fmt::format("payload of method {} failed verification",
@@ -166,6 +174,7 @@ void ServerLoop::OnFrame(Connection* c, Frame&& f) {
   if (counters_->inflight.fetch_add(1) >= options_.max_queue_len) {
     counters_->inflight--;
     counters_->rejected_busy++;
+    if (one_way) return;
     c->Send(MakeErrorFrame(h.type, h.request_id,
                            Status(StatusCode::Busy,
                                   fmt::format("server queue full ({} requests)",
@@ -176,7 +185,8 @@ void ServerLoop::OnFrame(Connection* c, Frame&& f) {
       ReplyTarget{shared_from_this(), c->id(), h.type, h.request_id, c->peer(),
                   options_.request_metrics,
                   options_.request_metrics ? std::chrono::steady_clock::now()
-                                           : std::chrono::steady_clock::time_point{}});
+                                           : std::chrono::steady_clock::time_point{},
+                  one_way});
   Request req{h.type, h.request_id, c->peer(), std::move(f.payload), std::move(f.data)};
   it->second.fn(std::move(req), Responder(std::move(target)));
 }
@@ -381,6 +391,7 @@ void Responder::Reply(flatbuffers::FlatBufferBuilder& reply, DataSource data) {
   h.request_id = t->id;
   detail::RecordAnswer(*t, StatusCode::Ok);
   t->loop->counters().inflight--;
+  if (t->one_way) return;
   t->loop->SendReply(
       t->conn_id,
       detail::OutFrame(h, std::make_shared<const flatbuffers::DetachedBuffer>(reply.Release()),
@@ -392,6 +403,7 @@ void Responder::Fail(const Status& status, std::string leader) {
   auto t = std::move(target_);
   detail::RecordAnswer(*t, status.code());
   t->loop->counters().inflight--;
+  if (t->one_way) return;
   t->loop->SendReply(t->conn_id, detail::MakeErrorFrame(t->type, t->id, status, leader));
 }
 

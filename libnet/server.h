@@ -11,6 +11,8 @@
 // max_queue_len unanswered requests server-wide get Busy without calling the
 // handler; a peer that does not read its replies stops being read once it has
 // max_unsent_bytes of replies queued. None of these harm other connections.
+// A one-way request (kFlagOneWay, Client::Send) gets no answer of any kind:
+// its handler's Reply/Fail only count it, and the refusals above drop it.
 //
 // Threads: `workers` libuv loop threads, each with its own SO_REUSEPORT
 // listening socket (the kernel spreads connections across them), plus

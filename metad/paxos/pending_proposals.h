@@ -41,6 +41,12 @@ class PendingProposals {
  public:
   void Add(Slot slot, Payload p) { open_.insert_or_assign(slot, std::move(p)); }
 
+  // The payload proposed at `slot`, still open; nullptr when none is.
+  Payload* Find(Slot slot) {
+    auto it = open_.find(slot);
+    return it == open_.end() ? nullptr : &it->second;
+  }
+
   // The payload proposed at `slot`, removed; nullopt when none is open there.
   std::optional<Payload> TakeCommitted(Slot slot) {
     auto it = open_.find(slot);

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <future>
+#include <variant>
 
 #include "libnet/check.h"
 #include "metad/replication/batch.h"
@@ -18,7 +19,6 @@ constexpr uint16_t M(fb::PaxosMethod m) { return static_cast<uint16_t>(m); }
 constexpr std::chrono::milliseconds kTick{5};
 // How often the driver syncs the editlog records it appended unsynced.
 constexpr int64_t kEditLogSyncMs = 20;
-constexpr std::chrono::milliseconds kSendTimeout{2000};
 constexpr size_t kSnapshotChunkBytes = 4 << 20;
 constexpr std::chrono::milliseconds kSnapshotChunkTimeout{30000};
 
@@ -58,6 +58,7 @@ Replicator::Replicator(store::EditLog& log, ReplicatorOptions options, Replicato
       options_(std::move(options)),
       hooks_(std::move(hooks)),
       logger_(logger),
+      trace_(CommitTrace::EnabledByEnv(), logger),
       inbox_(options_.inbox_messages_max, options_.inbox_bytes_max) {}
 
 Replicator::~Replicator() { Shutdown(); }
@@ -155,6 +156,9 @@ Status Replicator::Start() {
       {
         std::lock_guard lock(mu_);
         if (!inbox_.Push(std::move(*m), req.payload.size())) return;  // full: counted
+        if (trace_.enabled() && (method == M(fb::PaxosMethod::PaxosAccept) ||
+                                 method == M(fb::PaxosMethod::PaxosAccepted)))
+          arrivals_.emplace_back(method, CommitTrace::NowNs());
       }
       cv_.notify_one();
     };
@@ -206,6 +210,7 @@ Status Replicator::Start() {
   co.source_host = SourceHostFor(server_->bound());
   client_ = std::make_unique<Client>(co, logger_);
   thread_ = std::thread([this] { Loop(); });
+  syncer_ = std::thread([this] { SyncLoop(); });
   logger_.Info("paxos: node {} serving peers on {}", options_.self_id,
                server_->bound().ToString());
   return Status::Ok();
@@ -220,10 +225,17 @@ void Replicator::Shutdown() {
     cv_.notify_all();
     has_room_.notify_all();
     if (thread_.joinable()) thread_.join();
+    {
+      std::lock_guard lock(sync_mu_);
+      sync_stop_ = true;
+    }
+    sync_cv_.notify_all();
+    if (syncer_.joinable()) syncer_.join();
     SyncEditLog();  // the driver thread is gone: its state is ours now
     if (sender_.joinable()) sender_.join();
     if (server_) server_->Stop();
     if (client_) client_->Stop();
+    trace_.MaybeFlush(true);
     Status s(StatusCode::ShuttingDown, "metad is shutting down");
     FailQueued(s);
     for (auto& [slot, p] : proposals_.TakeAll())
@@ -243,7 +255,8 @@ Status Replicator::Submit(std::string record, DoneFn done) {
     if (queue_.size() < options_.queue_records_max) break;
     has_room_.wait_for(lock, std::chrono::milliseconds(100));
   }
-  queue_.push_back(Pending{std::move(record), std::move(done)});
+  queue_.push_back(Pending{std::move(record), std::move(done),
+                          trace_.enabled() ? CommitTrace::NowNs() : 0});
   lock.unlock();
   cv_.notify_one();
   return Status::Ok();
@@ -313,7 +326,10 @@ void Replicator::Loop() {
     const size_t dropped = inbox_.TakeAll(inbox);
     std::optional<Snapshot> install = std::move(to_install_);
     to_install_.reset();
+    std::vector<std::pair<uint16_t, int64_t>> arrivals;
+    arrivals.swap(arrivals_);
     lock.unlock();
+    TraceArrivals(arrivals);
     if (dropped > 0)
       logger_.Warn("paxos: inbox full; dropped {} messages from peers (they are resent)", dropped);
     if (install) InstallShipped(std::move(*install));
@@ -323,10 +339,12 @@ void Replicator::Loop() {
     node_->Tick(now);
     ProposeQueued();
     Drain();
+    AdoptLogSync();
     if (now - last_log_sync_ms_ >= kEditLogSyncMs) {
-      SyncEditLog();
+      RequestLogSync();
       last_log_sync_ms_ = now;
     }
+    trace_.MaybeFlush();
     UpdateServing(now);
     lease_expiry_ms_ = serving_.load() && node_->LeaseValid(now) ? node_->LeaseExpiryMs()
                                                                  : INT64_MIN;
@@ -340,6 +358,7 @@ void Replicator::ProposeQueued() {
   while (proposals_.size() < options_.max_batches_in_flight) {
     std::vector<std::string> records;
     std::vector<DoneFn> dones;
+    std::vector<int64_t> submit_ns;
     {
       std::lock_guard lock(mu_);
       size_t bytes = 0;
@@ -348,6 +367,7 @@ void Replicator::ProposeQueued() {
         bytes += queue_.front().record.size();
         records.push_back(std::move(queue_.front().record));
         dones.push_back(std::move(queue_.front().done));
+        if (trace_.enabled()) submit_ns.push_back(queue_.front().submit_ns);
         queue_.pop_front();
       }
     }
@@ -363,7 +383,13 @@ void Replicator::ProposeQueued() {
       for (DoneFn& d : dones) d(store::Committed{s, 0});
       return;
     }
-    proposals_.Add(r.slot, Proposal{seq, std::move(dones)});
+    Proposal p{seq, std::move(dones), std::move(submit_ns)};
+    if (trace_.enabled()) {
+      p.pickup_ns = CommitTrace::NowNs();
+      for (int64_t t : p.submit_ns) trace_.Record(CommitStage::kQueued, p.pickup_ns - t);
+      trace_.Record(CommitStage::kBatchRecords, static_cast<int64_t>(p.dones.size()));
+    }
+    proposals_.Add(r.slot, std::move(p));
     in_flight_ = proposals_.size();
   }
 }
@@ -376,11 +402,16 @@ class Replicator::DriverHost final : public paxos::ReadyHost {
 
   bool Persist(const std::optional<paxos::HardState>& hard_state,
                const std::vector<paxos::LogEntry>& entries, bool sync) override {
+    const int64_t t0 = r_.trace_.enabled() ? CommitTrace::NowNs() : 0;
     Status s = r_.store_->Save(hard_state, entries, r_.durable_mark_, sync);
     if (!s.ok()) r_.Fatal(s, "persisting paxos state");
+    if (r_.trace_.enabled() && sync && !entries.empty()) r_.TracePersisted(entries, t0);
     return true;
   }
-  void Send(const paxos::Message& m) override { r_.Send(m); }
+  void Send(const paxos::Message& m) override {
+    r_.Send(m);
+    if (r_.trace_.enabled()) r_.TraceSent(m);
+  }
   void Apply(const std::vector<paxos::LogEntry>& committed) override {
     r_.ApplyCommitted(committed);
   }
@@ -426,6 +457,7 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
   size_t ri = 0;
   for (size_t i = 0; i < committed.size(); ++i) {
     std::optional<Proposal> p = proposals_.TakeCommitted(committed[i].slot);
+    const int64_t chosen_ns = trace_.enabled() ? CommitTrace::NowNs() : 0;
     const bool mine = p && batches[i] && batches[i]->proposer == options_.self_id &&
                       batches[i]->seq == p->seq;
     const size_t count = batches[i] ? batches[i]->records.size() : 0;
@@ -438,6 +470,7 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
       Status s(StatusCode::NotLeader, "");
       for (DoneFn& d : p->dones) d(store::Committed{s, 0});
     }
+    if (mine && trace_.enabled()) TraceChosen(*p, chosen_ns);
   }
   in_flight_ = proposals_.size();
   if (!records.empty()) {
@@ -445,7 +478,11 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
     if (!s.ok()) Fatal(s, "appending committed records to the editlog");
   }
   mark_ = AppliedMark{committed.back().slot, log_.last_index()};
-  if (!records.empty() && hooks_.after_batch) hooks_.after_batch(records.back().index);
+  if (!records.empty() && hooks_.after_batch) {
+    const int64_t t0 = trace_.enabled() ? CommitTrace::NowNs() : 0;
+    hooks_.after_batch(records.back().index);
+    trace_.Record(CommitStage::kAfterBatch, CommitTrace::NowNs() - t0);
+  }
   const paxos::Slot applied = node_->applied_index();
   if (applied > compacted_ + options_.retain_slots + options_.retain_slots / 4 + 1) {
     const paxos::Slot through = applied - options_.retain_slots;
@@ -454,6 +491,45 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
     Status s = store_->Compact(through, durable_mark_);
     if (!s.ok()) Fatal(s, "compacting the paxos store");
     compacted_ = through;
+  }
+}
+
+void Replicator::RequestLogSync() {
+  if (durable_mark_ == mark_) return;
+  {
+    std::lock_guard lock(sync_mu_);
+    if (sync_busy_) return;  // the next loop asks again
+    sync_busy_ = true;
+    sync_request_ = mark_;
+  }
+  sync_cv_.notify_one();
+}
+
+void Replicator::AdoptLogSync() {
+  std::lock_guard lock(sync_mu_);
+  // Only forward: a synchronous SyncEditLog or a snapshot install may have
+  // moved durable_mark_ past what the syncer synced.
+  if (synced_ && synced_->slot > durable_mark_.slot) durable_mark_ = *synced_;
+  synced_.reset();
+}
+
+void Replicator::SyncLoop() {
+  std::unique_lock lock(sync_mu_);
+  for (;;) {
+    sync_cv_.wait(lock, [&] { return sync_stop_ || sync_request_.has_value(); });
+    if (sync_stop_) return;
+    const AppliedMark mark = *sync_request_;
+    sync_request_.reset();
+    lock.unlock();
+    // Every record up to `mark` was appended before the request: this sync
+    // covers them.
+    const int64_t t0 = trace_.enabled() ? CommitTrace::NowNs() : 0;
+    Status s = log_.Sync();
+    if (!s.ok()) Fatal(s, "syncing the editlog");
+    trace_.Record(CommitStage::kEditLogSync, CommitTrace::NowNs() - t0);
+    lock.lock();
+    synced_ = mark;
+    sync_busy_ = false;
   }
 }
 
@@ -515,8 +591,9 @@ void Replicator::Send(const paxos::Message& m) {
   if (m.to == paxos::kNoNode || m.to > peers_.size()) return;
   flatbuffers::FlatBufferBuilder fbb(256);
   uint16_t method = EncodeMessage(m, fbb);
-  client_->CallAsync<fb::PaxosAck>(peers_[m.to - 1], method, fbb, {}, kSendTimeout,
-                                   [](Result<Reply>) {});
+  // One-way (no PaxosAck back): Paxos resends what is lost, and an ack per
+  // message would only wake both sides' loop threads on the commit path.
+  client_->Send(peers_[m.to - 1], method, fbb);
 }
 
 void Replicator::ShipSnapshot(paxos::NodeId peer) {
@@ -618,6 +695,50 @@ void Replicator::InstallShipped(Snapshot snap) {
   node_->InstallSnapshot(snap.slot);
   logger_.Info("paxos: node {} installed the snapshot; applied slot {}", options_.self_id,
                node_->applied_index());
+}
+
+void Replicator::TraceArrivals(const std::vector<std::pair<uint16_t, int64_t>>& arrivals) {
+  if (arrivals.empty()) return;
+  const int64_t now = CommitTrace::NowNs();
+  for (const auto& [method, at] : arrivals) {
+    const bool accept = method == M(fb::PaxosMethod::PaxosAccept);
+    trace_.Record(accept ? CommitStage::kAcceptInbox : CommitStage::kAcceptedInbox, now - at);
+    if (accept && (first_accept_arrival_ns_ == 0 || at < first_accept_arrival_ns_))
+      first_accept_arrival_ns_ = at;
+  }
+}
+
+void Replicator::TracePersisted(const std::vector<paxos::LogEntry>& entries, int64_t start_ns) {
+  const int64_t now = CommitTrace::NowNs();
+  const bool leader = node_->role() == paxos::Role::kLeader;
+  trace_.Record(leader ? CommitStage::kLeaderFsync : CommitStage::kFollowerFsync, now - start_ns);
+  if (!leader) return;
+  for (const paxos::LogEntry& e : entries)
+    if (Proposal* p = proposals_.Find(e.slot)) p->fsynced_ns = now;
+}
+
+void Replicator::TraceSent(const paxos::Message& m) {
+  const int64_t now = CommitTrace::NowNs();
+  if (const auto* a = std::get_if<paxos::Accept>(&m.body)) {
+    for (const paxos::LogEntry& e : a->entries) {
+      Proposal* p = proposals_.Find(e.slot);
+      if (p == nullptr || p->accepts_out_ns != 0) continue;
+      p->accepts_out_ns = now;
+      trace_.Record(CommitStage::kProposeToAcceptsOut, now - p->pickup_ns);
+    }
+  } else if (std::holds_alternative<paxos::Accepted>(m.body) && first_accept_arrival_ns_ != 0) {
+    trace_.Record(CommitStage::kFollowerTurnaround, now - first_accept_arrival_ns_);
+    first_accept_arrival_ns_ = 0;
+  }
+}
+
+void Replicator::TraceChosen(const Proposal& p, int64_t chosen_ns) {
+  const int64_t now = CommitTrace::NowNs();
+  if (p.accepts_out_ns != 0)
+    trace_.Record(CommitStage::kAcceptsOutToChosen, chosen_ns - p.accepts_out_ns);
+  if (p.fsynced_ns != 0) trace_.Record(CommitStage::kFsyncToChosen, chosen_ns - p.fsynced_ns);
+  trace_.Record(CommitStage::kApplyAndAnswer, now - chosen_ns);
+  for (int64_t t : p.submit_ns) trace_.Record(CommitStage::kLeaderTotal, now - t);
 }
 
 void Replicator::Fatal(const Status& s, const char* what) {

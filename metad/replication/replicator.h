@@ -74,6 +74,7 @@
 #include "metad/paxos/node.h"
 #include "metad/paxos/pending_proposals.h"
 #include "metad/paxos/ready_driver.h"
+#include "metad/replication/commit_trace.h"
 #include "metad/replication/paxos_inbox.h"
 #include "metad/replication/paxos_store.h"
 #include "metad/store/edit_log.h"
@@ -161,10 +162,17 @@ class Replicator {
   struct Pending {
     std::string record;
     DoneFn done;
+    int64_t submit_ns = 0;  // tracing only
   };
   struct Proposal {
     uint64_t seq = 0;
     std::vector<DoneFn> dones;
+    // Tracing only (CommitTrace): when each record was submitted, when the
+    // batch left the queue, its Accepts left, and the leader's fsync ended.
+    std::vector<int64_t> submit_ns;
+    int64_t pickup_ns = 0;
+    int64_t accepts_out_ns = 0;
+    int64_t fsynced_ns = 0;
   };
   struct Snapshot {
     paxos::NodeId from = paxos::kNoNode;
@@ -183,8 +191,16 @@ class Replicator {
   void ApplyCommitted(const std::vector<paxos::LogEntry>& committed);
   void UpdateServing(int64_t now_ms);
   // Syncs the editlog if records were appended since the last sync and
-  // moves durable_mark_ to mark_.
+  // moves durable_mark_ to mark_ (on the calling thread).
   void SyncEditLog();
+  // The periodic sync, off the driver thread: RequestLogSync hands mark_ to
+  // the syncer thread (unless a sync is running), which syncs the editlog
+  // and publishes the mark; AdoptLogSync moves durable_mark_ forward to the
+  // newest published one. An fsync stalled behind other I/O then delays no
+  // Accept, Accepted or answer.
+  void RequestLogSync();
+  void AdoptLogSync();
+  void SyncLoop();
   void PublishStatus();
   void Send(const paxos::Message& m);
   void FailQueued(const Status& s);
@@ -196,6 +212,11 @@ class Replicator {
   // Follower: the server thread received a chunk; true when it completed one.
   uint64_t ReceiveChunk(const fb::PaxosInstallSnapshot& chunk, bool* complete);
   void InstallShipped(Snapshot snap);  // driver thread
+  // CommitTrace hooks (driver thread; only called while tracing).
+  void TraceArrivals(const std::vector<std::pair<uint16_t, int64_t>>& arrivals);
+  void TracePersisted(const std::vector<paxos::LogEntry>& entries, int64_t start_ns);
+  void TraceSent(const paxos::Message& m);
+  void TraceChosen(const Proposal& p, int64_t chosen_ns);
   [[noreturn]] void Fatal(const Status& s, const char* what);
   int64_t NowMs() const;
 
@@ -204,6 +225,9 @@ class Replicator {
   const ReplicatorHooks hooks_;
   Logger& logger_;
 
+  CommitTrace trace_;
+  // Tracing, driver thread only: when the Accepts this loop stepped arrived.
+  int64_t first_accept_arrival_ns_ = 0;
   std::unique_ptr<PaxosStore> store_;
   std::unique_ptr<paxos::XorShiftRng> rng_;
   std::unique_ptr<paxos::Node> node_;  // driver thread only (after Start)
@@ -224,6 +248,8 @@ class Replicator {
   std::condition_variable has_room_;   // submitters wait: queue below its limit
   std::deque<Pending> queue_;          // GUARDED_BY(mu_)
   PaxosInbox inbox_;                   // GUARDED_BY(mu_)
+  // Tracing only: (method, receive time) of Accepts/Accepteds in inbox_.
+  std::vector<std::pair<uint16_t, int64_t>> arrivals_;  // GUARDED_BY(mu_)
   bool stopping_ = false;              // GUARDED_BY(mu_)
   std::optional<Snapshot> incoming_;   // GUARDED_BY(mu_): chunks so far
   std::optional<Snapshot> to_install_; // GUARDED_BY(mu_): complete, for the driver
@@ -239,6 +265,13 @@ class Replicator {
   std::once_flag shutdown_once_;
   std::thread thread_;
   std::thread sender_;                 // one snapshot transfer at a time
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::optional<AppliedMark> sync_request_;  // GUARDED_BY(sync_mu_)
+  std::optional<AppliedMark> synced_;        // GUARDED_BY(sync_mu_)
+  bool sync_busy_ = false;                   // GUARDED_BY(sync_mu_)
+  bool sync_stop_ = false;                   // GUARDED_BY(sync_mu_)
+  std::thread syncer_;
   std::atomic<bool> sending_{false};
 };
 

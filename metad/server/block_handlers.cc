@@ -12,6 +12,7 @@
 #include "metad/namespace/records.h"
 #include "metad/server/meta_server.h"
 #include "metad/server/wire.h"
+#include "metad/server/write_grant.h"
 
 namespace opendfs::metad {
 namespace {
@@ -121,153 +122,8 @@ void MetaServer::RegisterBlockHandlers() {
                     [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
-  s.Handle<fb::WriteBlockRequest>(M(fb::MetaMethod::WriteBlock), [this](Request&& req, Responder&& resp) {
-    const auto* r = req.As<fb::WriteBlockRequest>();
-    std::string host = ClientHost(r->caller(), req);
-    uint64_t session = r->caller() ? r->caller()->session() : 0;
-    if (r->index() > UINT32_MAX)
-      return resp.Fail(Status(StatusCode::FileTooBig, "block index beyond 2^32"));
-    uint32_t index = static_cast<uint32_t>(r->index());
-    // Exactly-once (write_retry.h): a resend of a WriteBlock whose record
-    // was applied gets the write that record opened.
-    const uint64_t client_id = r->caller() ? r->caller()->client_id() : 0;
-    const uint64_t request_id = r->caller() ? r->caller()->request_id() : 0;
-    std::optional<StoredResult> done;
-    Attr attr;
-    BlockInfo existing;
-    BlockWrite write;  // the block's write state, if it has any
-    {
-      std::shared_lock l(ns_mu_);
-      Result<Attr> a = ns_->GetAttr(r->ino());
-      if (!a.ok()) return resp.Fail(a.status());
-      attr = *a;
-      if (!S_ISREG(attr.mode))
-        return resp.Fail(Status(StatusCode::Invalid, fmt::format("inode {} is not a regular file", r->ino())));
-      Result<FileBlocks> b = ns_->GetBlocks(r->ino(), index, 1);
-      if (!b.ok()) return resp.Fail(b.status());
-      if (!b->blocks.empty()) existing = b->blocks[0];
-      if (const BlockWrite* w = existing.id ? ns_->WriteOf(existing.id) : nullptr) write = *w;
-      if (client_id != 0 && request_id != 0)
-        if (const StoredResult* d = ns_->requests().Find(client_id, request_id)) done = *d;
-    }
-    uint32_t block_size = attr.block_size;
-    uint32_t lease_ms = static_cast<uint32_t>(sessions_.lease_ms());
-    // The lock lives as long as the session (sessions.h): a lock taken under
-    // a session this metad does not know would be dropped at once. Refused,
-    // the client opens a new session and asks again.
-    if (session != 0) {
-      Status live = sessions_.KeepAlive(session, NowMs());
-      if (!live.ok()) return resp.Fail(live);
-    }
-    if (r->reassert_version() != 0)
-      return ReassertWrite(session, r->ino(), index, existing, write, r->reassert_version(),
-                           block_size, lease_ms, resp);
-    if (done) {
-      if (done->code != StatusCode::Ok) return resp.Fail(Status(done->code, done->message));
-      if (auto g = GrantOfOpenWrite(existing, &write))
-        return ReplyRetriedWrite(session, r->ino(), index, *g, block_size, lease_ms, resp);
-      // Its write is over (settled): a fresh grant below, untagged, since
-      // the table already holds this request id.
-    }
-    auto tag = [&](std::string record) {
-      return done ? std::move(record) : Tagged(r->caller(), std::move(record));
-    };
-
-    if (existing.id == 0) {
-      // A new block: placement first, so that a cluster without room fails
-      // before anything is logged.
-      std::vector<std::string> addrs;
-      {
-        std::lock_guard l(reg_mu_);
-        int rep = attr.replication ? attr.replication : static_cast<int>(settings_.default_blk_rep);
-        Result<std::vector<BlockdId>> t = blockds_->ChooseTargets(rep, host, {}, *rng_);
-        if (!t.ok()) return resp.Fail(t.status().Annotate(fmt::format("allocate block {} of inode {}", index, r->ino())));
-        for (BlockdId id : *t) addrs.push_back(blockds_->registry().Find(id)->address);
-      }
-      BlockId id = NextBlockId();
-      // The writer owns the new block until CommitBlock. Locked before the
-      // record opens the write, so that the leader never sees the write
-      // open without its lock and settles it (settle.cc).
-      BlockLock lock;
-      lock.session = session;
-      lock.inode = r->ino();
-      lock.old_version = 0;
-      lock.new_version = 1;
-      lock.replicas = addrs;
-      (void)sessions_.LockBlock(id, lock, NowMs());  // a fresh id: never held
-      Commit(tag(records::AddBlock(r->ino(), index, id, NowNs(), addrs)), &resp,
-             [this, addrs, block_size, lease_ms, index, id, session, ino = r->ino()](
-                 const ApplyResult& res, Responder& out) {
-               if (res.replayed) {  // an earlier attempt's record opened the write
-                 sessions_.UnlockBlock(id, session);
-                 return ReplyReplayedWrite(session, ino, index, block_size, lease_ms, out);
-               }
-               flatbuffers::FlatBufferBuilder fbb(256);
-               auto loc = BuildLocation(fbb, index, id, 1, 0, addrs);
-               fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, true, lease_ms));
-               out.Reply(fbb);
-             });
-      return;
-    }
-
-    // An existing block: this client takes its write lock and moves it to a
-    // new version; the replicas holding the current version get the writes.
-    BlockLock held;
-    int64_t now_ms = NowMs();
-    bool locked = sessions_.FindLock(existing.id, &held, now_ms);
-    if (locked && held.session == session && session != 0) {
-      // Same writer again before committing: keep its version and replicas.
-      Status st = sessions_.LockBlock(existing.id, held, now_ms);
-      if (!st.ok()) return resp.Fail(st);
-      flatbuffers::FlatBufferBuilder fbb(256);
-      auto loc = BuildLocation(fbb, index, existing.id, held.new_version, existing.length, held.replicas);
-      fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, false, lease_ms));
-      return resp.Reply(fbb);
-    }
-    // Another client is writing this block: its version is already bumped,
-    // so say LockHeld (the client waits and retries) before looking for
-    // replicas at a version that is in flux.
-    if (locked && held.session != session)
-      return resp.Fail(Status(StatusCode::LockHeld,
-                              fmt::format("block {} of inode {} is being written by session {}",
-                                          existing.id, r->ino(), held.session)));
-    // A write whose writer is gone: the leader settles it within a tick or
-    // two (after a takeover, one lease); the client waits as for a lock.
-    if (write.open)
-      return resp.Fail(Status(StatusCode::LockHeld,
-                              fmt::format("block {} of inode {} has an unsettled write at version {}",
-                                          existing.id, r->ino(), existing.version)));
-    std::vector<std::string> addrs;
-    {
-      std::lock_guard l(reg_mu_);
-      for (const LocatedReplica& rep : blockds_->Locate(existing.id, existing.version, host))
-        addrs.push_back(rep.address);
-    }
-    if (addrs.empty())
-      return resp.Fail(Status(StatusCode::Io,
-                              fmt::format("block {} of inode {} has no live replica at version {}",
-                                          existing.id, r->ino(), existing.version)));
-    BlockLock lock;
-    lock.session = session;
-    lock.inode = r->ino();
-    lock.old_version = existing.version;
-    // Past any version a settled-back write used (block_write.h).
-    lock.new_version = std::max(existing.version, write.burned_version) + 1;
-    lock.replicas = addrs;
-    Status st = sessions_.LockBlock(existing.id, lock, now_ms);
-    if (!st.ok()) return resp.Fail(st);
-    Commit(tag(records::BumpBlockVersion(r->ino(), index, existing.id, lock.new_version, NowNs(), addrs)),
-           &resp,
-           [this, addrs, block_size, lease_ms, index, existing, lock, session](
-               const ApplyResult& res, Responder& out) {
-             if (res.replayed)  // an earlier attempt's record opened the write
-               return ReplyReplayedWrite(session, lock.inode, index, block_size, lease_ms, out);
-             flatbuffers::FlatBufferBuilder fbb(256);
-             auto loc = BuildLocation(fbb, index, existing.id, lock.new_version, existing.length, addrs);
-             fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, block_size, false, lease_ms));
-             out.Reply(fbb);
-           });
-  });
+  s.Handle<fb::WriteBlockRequest>(M(fb::MetaMethod::WriteBlock),
+                                  [this](Request&& req, Responder&& resp) { WriteBlock(req, resp); });
 
   s.Handle<fb::CommitBlockRequest>(M(fb::MetaMethod::CommitBlock), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::CommitBlockRequest>();
@@ -359,6 +215,150 @@ void MetaServer::RegisterBlockHandlers() {
 }  // namespace opendfs::metad
 
 namespace opendfs::metad {
+
+// WriteBlock: read the state the grant depends on, let PlanWriteGrant
+// (write_grant.h) decide, carry the plan out.
+void MetaServer::WriteBlock(const Request& req, Responder& resp) {
+  const auto* r = req.As<fb::WriteBlockRequest>();
+  if (r->index() > UINT32_MAX)
+    return resp.Fail(Status(StatusCode::FileTooBig, "block index beyond 2^32"));
+  WriteGrantInput in;
+  in.ino = r->ino();
+  in.session = r->caller() ? r->caller()->session() : 0;
+  WriteGrantCtx ctx{in.ino, static_cast<uint32_t>(r->index()), in.session, 0,
+                    static_cast<uint32_t>(sessions_.lease_ms()), ClientHost(r->caller(), req),
+                    r->caller()};
+  // Exactly-once (write_retry.h): a resend of a WriteBlock whose record was
+  // applied gets the write that record opened.
+  const uint64_t client_id = r->caller() ? r->caller()->client_id() : 0;
+  const uint64_t request_id = r->caller() ? r->caller()->request_id() : 0;
+  uint8_t replication = 0;
+  {
+    std::shared_lock l(ns_mu_);
+    Result<Attr> a = ns_->GetAttr(in.ino);
+    if (!a.ok()) return resp.Fail(a.status());
+    if (!S_ISREG(a->mode))
+      return resp.Fail(Status(StatusCode::Invalid, fmt::format("inode {} is not a regular file", in.ino)));
+    ctx.block_size = a->block_size;
+    replication = a->replication;
+    Result<FileBlocks> b = ns_->GetBlocks(in.ino, ctx.index, 1);
+    if (!b.ok()) return resp.Fail(b.status());
+    if (!b->blocks.empty()) in.existing = b->blocks[0];
+    if (const BlockWrite* w = in.existing.id ? ns_->WriteOf(in.existing.id) : nullptr) in.write = *w;
+    if (client_id != 0 && request_id != 0)
+      if (const StoredResult* d = ns_->requests().Find(client_id, request_id)) in.done = *d;
+  }
+  // The lock lives as long as the session (sessions.h): a lock taken under
+  // a session this metad does not know would be dropped at once. Refused,
+  // the client opens a new session and asks again.
+  const int64_t now_ms = NowMs();
+  if (in.session != 0) {
+    Status live = sessions_.KeepAlive(in.session, now_ms);
+    if (!live.ok()) return resp.Fail(live);
+  }
+  if (r->reassert_version() != 0)
+    return ReassertWrite(in.session, in.ino, ctx.index, in.existing, in.write,
+                         r->reassert_version(), ctx.block_size, ctx.lease_ms, resp);
+  BlockLock held;
+  if (in.existing.id != 0 && sessions_.FindLock(in.existing.id, &held, now_ms)) in.held = held;
+  WriteGrantPlan plan = PlanWriteGrant(in);
+  if (!plan.tag) ctx.tag = nullptr;
+  switch (plan.kind) {
+    case WriteGrantPlan::Kind::kFail:
+      return resp.Fail(plan.failure);
+    case WriteGrantPlan::Kind::kRetried:
+      return ReplyRetriedWrite(ctx.session, ctx.ino, ctx.index, plan.retried, ctx.block_size,
+                               ctx.lease_ms, resp);
+    case WriteGrantPlan::Kind::kRenew: {
+      Status st = sessions_.LockBlock(in.existing.id, plan.renew, now_ms);
+      if (!st.ok()) return resp.Fail(st);
+      flatbuffers::FlatBufferBuilder fbb(256);
+      auto loc = BuildLocation(fbb, ctx.index, in.existing.id, plan.renew.new_version,
+                               in.existing.length, plan.renew.replicas);
+      fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, ctx.block_size, false, ctx.lease_ms));
+      return resp.Reply(fbb);
+    }
+    case WriteGrantPlan::Kind::kNewBlock:
+      return GrantNewBlock(ctx, replication, resp);
+    case WriteGrantPlan::Kind::kNextVersion:
+      return GrantNextVersion(ctx, in.existing, plan.new_version, now_ms, resp);
+  }
+}
+
+void MetaServer::GrantNewBlock(const WriteGrantCtx& ctx, uint8_t replication, Responder& resp) {
+  // Placement first, so that a cluster without room fails before anything
+  // is logged.
+  std::vector<std::string> addrs;
+  {
+    std::lock_guard l(reg_mu_);
+    int rep = replication ? replication : static_cast<int>(settings_.default_blk_rep);
+    Result<std::vector<BlockdId>> t = blockds_->ChooseTargets(rep, ctx.host, {}, *rng_);
+    if (!t.ok())
+      return resp.Fail(t.status().Annotate(
+          fmt::format("allocate block {} of inode {}", ctx.index, ctx.ino)));
+    for (BlockdId id : *t) addrs.push_back(blockds_->registry().Find(id)->address);
+  }
+  CommitNewBlock(
+      [&](BlockId id) {
+        // The writer owns the new block until CommitBlock. Locked before the
+        // record opens the write, so that the leader never sees the write
+        // open without its lock and settles it (settle.cc).
+        BlockLock lock;
+        lock.session = ctx.session;
+        lock.inode = ctx.ino;
+        lock.old_version = 0;
+        lock.new_version = 1;
+        lock.replicas = addrs;
+        (void)sessions_.LockBlock(id, lock, NowMs());  // a fresh id: never held
+        return Tagged(ctx.tag, records::AddBlock(ctx.ino, ctx.index, id, NowNs(), addrs));
+      },
+      &resp, [this, addrs, ctx](BlockId id, const ApplyResult& res, Responder& out) {
+        if (res.replayed) {  // an earlier attempt's record opened the write
+          sessions_.UnlockBlock(id, ctx.session);
+          return ReplyReplayedWrite(ctx.session, ctx.ino, ctx.index, ctx.block_size,
+                                    ctx.lease_ms, out);
+        }
+        flatbuffers::FlatBufferBuilder fbb(256);
+        auto loc = BuildLocation(fbb, ctx.index, id, 1, 0, addrs);
+        fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, ctx.block_size, true, ctx.lease_ms));
+        out.Reply(fbb);
+      });
+}
+
+void MetaServer::GrantNextVersion(const WriteGrantCtx& ctx, const BlockInfo& existing,
+                                  uint32_t new_version, int64_t now_ms, Responder& resp) {
+  // This client takes the block's write lock and moves it to a new version;
+  // the replicas holding the current version get the writes.
+  std::vector<std::string> addrs;
+  {
+    std::lock_guard l(reg_mu_);
+    for (const LocatedReplica& rep : blockds_->Locate(existing.id, existing.version, ctx.host))
+      addrs.push_back(rep.address);
+  }
+  if (addrs.empty())
+    return resp.Fail(Status(StatusCode::Io,
+                            fmt::format("block {} of inode {} has no live replica at version {}",
+                                        existing.id, ctx.ino, existing.version)));
+  BlockLock lock;
+  lock.session = ctx.session;
+  lock.inode = ctx.ino;
+  lock.old_version = existing.version;
+  lock.new_version = new_version;
+  lock.replicas = addrs;
+  Status st = sessions_.LockBlock(existing.id, lock, now_ms);
+  if (!st.ok()) return resp.Fail(st);
+  Commit(Tagged(ctx.tag, records::BumpBlockVersion(ctx.ino, ctx.index, existing.id, new_version,
+                                                   NowNs(), addrs)),
+         &resp, [this, addrs, ctx, existing, new_version](const ApplyResult& res, Responder& out) {
+           if (res.replayed)  // an earlier attempt's record opened the write
+             return ReplyReplayedWrite(ctx.session, ctx.ino, ctx.index, ctx.block_size,
+                                       ctx.lease_ms, out);
+           flatbuffers::FlatBufferBuilder fbb(256);
+           auto loc = BuildLocation(fbb, ctx.index, existing.id, new_version, existing.length, addrs);
+           fbb.Finish(fb::CreateWriteBlockReply(fbb, loc, ctx.block_size, false, ctx.lease_ms));
+           out.Reply(fbb);
+         });
+}
 
 void MetaServer::ReplyRetriedWrite(uint64_t session, InodeId ino, uint32_t index,
                                    const RetriedWriteGrant& g, uint32_t block_size,

@@ -177,11 +177,14 @@ void MetaServer::RegisterClientHandlers() {
     // The umask is applied by the apply step, unless the parent has a
     // default ACL (ns_acl.cc).
     uint32_t mode = r->mode() & 07777;
-    CommitNotifying(Tagged(r->caller(), records::Mkdir(r->parent(), Str(r->name()), NextInodeId(),
-                                                       mode, CredFrom(r->caller()), NowNs(),
-                                                       r->umask() & 0777)),
-                    &resp, r->caller(), Added(r->parent(), r->name()),
-                    [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
+    CommitNewInode(
+        [&](InodeId ino) {
+          return Tagged(r->caller(), records::Mkdir(r->parent(), Str(r->name()), ino, mode,
+                                                    CredFrom(r->caller()), NowNs(),
+                                                    r->umask() & 0777));
+        },
+        &resp, r->caller(), Added(r->parent(), r->name()),
+        [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::MknodRequest>(M(fb::MetaMethod::Mknod), [this](Request&& req, Responder&& resp) {
@@ -189,7 +192,6 @@ void MetaServer::RegisterClientHandlers() {
     records::CreateArgs a;
     a.parent = r->parent();
     a.name = Str(r->name());
-    a.inode = NextInodeId();
     uint32_t type = r->mode() & S_IFMT;
     a.mode = (type ? type : S_IFREG) | (r->mode() & 07777);
     a.umask = r->umask() & 0777;
@@ -197,9 +199,13 @@ void MetaServer::RegisterClientHandlers() {
     a.exclusive = true;
     a.block_size = static_cast<uint32_t>(settings_.default_blk_sz);
     a.replication = NewFileGoal(a.parent, 0);
-    CommitNotifying(Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs())), &resp,
-                    r->caller(), Added(r->parent(), r->name()),
-                    [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
+    CommitNewInode(
+        [&](InodeId ino) {
+          a.inode = ino;
+          return Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs()));
+        },
+        &resp, r->caller(), Added(r->parent(), r->name()),
+        [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::CreateRequest>(M(fb::MetaMethod::Create), [this](Request&& req, Responder&& resp) {
@@ -220,20 +226,28 @@ void MetaServer::RegisterClientHandlers() {
     a.replication = NewFileGoal(a.parent, r->replication());
     uint64_t session = r->caller() ? r->caller()->session() : 0;
     const bool writable = OpensForWrite(r->flags());
-    a.inode = NextInodeId();  // last: Commit() follows on every path
-    CommitNotifying(Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs())), &resp,
-           r->caller(), Added(r->parent(), r->name()), [this, session, writable](const ApplyResult& res, Responder& out) {
-             ReplyOpen(out, res.attr, sessions_.AddHandle(session, res.attr.ino, writable),
-                       settings_.inline_max);
-           });
+    CommitNewInode(
+        [&](InodeId ino) {
+          a.inode = ino;
+          return Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs()));
+        },
+        &resp, r->caller(), Added(r->parent(), r->name()),
+        [this, session, writable](const ApplyResult& res, Responder& out) {
+          ReplyOpen(out, res.attr, sessions_.AddHandle(session, res.attr.ino, writable),
+                    settings_.inline_max);
+        });
   });
 
   s.Handle<fb::SymlinkRequest>(M(fb::MetaMethod::Symlink), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::SymlinkRequest>();
-    CommitNotifying(Tagged(r->caller(), records::Symlink(r->parent(), Str(r->name()), NextInodeId(),
-                                                         Str(r->target()), CredFrom(r->caller()),
-                                                         NowNs())),
-           &resp, r->caller(), Added(r->parent(), r->name()), [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
+    CommitNewInode(
+        [&](InodeId ino) {
+          return Tagged(r->caller(), records::Symlink(r->parent(), Str(r->name()), ino,
+                                                      Str(r->target()), CredFrom(r->caller()),
+                                                      NowNs()));
+        },
+        &resp, r->caller(), Added(r->parent(), r->name()),
+        [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::ReadLinkRequest>(

@@ -94,6 +94,8 @@ Status MetaServer::Recover() {
         return ns_->Save(sink);
       },
       log_);
+  // Images are written off the commit path (checkpointer.h).
+  checkpointer_->StartBackground();
 
   store::GroupCommitterHooks ch;
   ch.apply = [this](uint64_t index, std::string_view record) -> Status {
@@ -168,20 +170,23 @@ void MetaServer::Stop() {
   if (replicator_) replicator_->Shutdown();
 }
 
-namespace {
-thread_local MetaServer* t_order_holder = nullptr;
-}  // namespace
-
-void MetaServer::HoldOrder() {
-  if (t_order_holder == this) return;
-  order_mu_.lock();
-  t_order_holder = this;
+void MetaServer::CommitNewInode(const MakeRecordFn& make, Responder* responder,
+                                const fb::Caller* caller, std::vector<CacheEvent> events,
+                                AppliedFn on_applied) {
+  std::lock_guard order(order_mu_);
+  CommitNotifying(make(next_inode_.fetch_add(1)), responder, caller, std::move(events),
+                  std::move(on_applied));
 }
 
-void MetaServer::ReleaseOrder() {
-  if (t_order_holder != this) return;
-  t_order_holder = nullptr;
-  order_mu_.unlock();
+void MetaServer::CommitNewBlock(
+    const MakeRecordFn& make, Responder* responder,
+    std::function<void(BlockId id, const ApplyResult&, Responder&)> on_applied) {
+  std::lock_guard order(order_mu_);
+  const BlockId id = next_block_.fetch_add(1);
+  Commit(make(id), responder,
+         [id, on_applied = std::move(on_applied)](const ApplyResult& r, Responder& out) {
+           on_applied(id, r, out);
+         });
 }
 
 void MetaServer::Commit(std::string record, Responder* responder, AppliedFn on_applied) {
@@ -204,7 +209,6 @@ void MetaServer::Commit(std::string record, Responder* responder, AppliedFn on_a
         }
         on_applied(r, *resp);
       });
-  ReleaseOrder();
   if (s.code() == StatusCode::NotLeader) {
     resp->Fail(Status(StatusCode::NotLeader, "not the leader"), LeaderCliAddress());
   } else if (!s.ok()) {

@@ -124,20 +124,16 @@ class MetaServer : public BlockCatalog {
   uint8_t NewFileGoal(InodeId parent, uint32_t requested) const;
   int64_t NowNs() const;
   int64_t NowMs() const;  // monotonic
-  // Records must reach the log in id order (the namespace refuses an id at or
-  // below one already applied), so taking an id holds order_mu_ until the
-  // Commit() that follows on the same thread has queued the record. A handler
-  // that takes an id must call Commit() on every path after it.
-  InodeId NextInodeId() {
-    HoldOrder();
-    return next_inode_.fetch_add(1);
-  }
-  BlockId NextBlockId() {
-    HoldOrder();
-    return next_block_.fetch_add(1);
-  }
-  void HoldOrder();
-  void ReleaseOrder();
+  // Commit() of a record carrying a fresh inode (block) id: `make` gets the
+  // id and builds the record. Records must reach the log in id order (the
+  // namespace refuses an id at or below one already applied), so the id is
+  // taken and the record queued under order_mu_, in this one scope.
+  using MakeRecordFn = std::function<std::string(uint64_t id)>;
+  // CommitNotifying() as well: a new inode changes its parent's listing.
+  void CommitNewInode(const MakeRecordFn& make, Responder* responder, const fb::Caller* caller,
+                      std::vector<CacheEvent> events, AppliedFn on_applied);
+  void CommitNewBlock(const MakeRecordFn& make, Responder* responder,
+                      std::function<void(BlockId id, const ApplyResult&, Responder&)> on_applied);
 
   // ---- settling writes and stale replicas (settle.cc) ----
   // Leader, each tick: settles every open write whose lock is gone (its
@@ -226,7 +222,7 @@ class MetaServer : public BlockCatalog {
   ApplyResult last_apply_;
   std::atomic<uint64_t> applied_index_{0};
 
-  std::mutex order_mu_;  // see NextInodeId()
+  std::mutex order_mu_;  // see CommitNewInode()
   std::atomic<InodeId> next_inode_{2};
   std::atomic<BlockId> next_block_{1};
 
@@ -270,6 +266,21 @@ class MetaServer : public BlockCatalog {
   bool stopping_ = false;  // GUARDED_BY(tick_mu_)
   std::thread tick_thread_;
   const int64_t start_ns_;
+
+  // ---- WriteBlock (block_handlers.cc; the decision is write_grant.h's) ----
+  struct WriteGrantCtx {
+    InodeId ino = 0;
+    uint32_t index = 0;
+    uint64_t session = 0;
+    uint32_t block_size = 0;
+    uint32_t lease_ms = 0;
+    std::string host;                   // the writer's host (placement)
+    const fb::Caller* tag = nullptr;    // the record is tagged with its ids
+  };
+  void WriteBlock(const Request& req, Responder& resp);
+  void GrantNewBlock(const WriteGrantCtx& ctx, uint8_t replication, Responder& resp);
+  void GrantNextVersion(const WriteGrantCtx& ctx, const BlockInfo& existing, uint32_t new_version,
+                        int64_t now_ms, Responder& resp);
 
   // ---- WriteBlock retried exactly-once (write_retry.h; block_handlers.cc) ----
   // Takes the write lock of `g` again for `session` and answers with it.

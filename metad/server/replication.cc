@@ -70,6 +70,8 @@ Status MetaServer::OpenReplication(const store::GroupCommitterHooks& hooks) {
 }
 
 Status MetaServer::InstallImage(uint64_t log_index, std::string_view image) {
+  // A checkpoint still being written must not land after (over) this image.
+  checkpointer_->WaitIdle();
   // Durable first: the shipped image becomes the newest fsimage (an atomic
   // flip), so a restart from here on starts from it.
   store::FramedImageSource framed(image);

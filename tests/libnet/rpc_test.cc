@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <future>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -294,6 +295,75 @@ TEST_F(RpcTest, BusyBeyondMaxQueueLen) {
   for (auto& res : results) EXPECT_TRUE(res.ok()) << res.status().ToString();
   EXPECT_EQ(server_->stats().inflight, 0u);
   EXPECT_TRUE(Ping(client, ep_, "again").ok());
+}
+
+// The client's own pending table is bounded too: past max_pending_calls an
+// async call fails Busy without reaching the server, a synchronous one waits
+// for room (failing Busy when none comes within its timeout).
+TEST_F(RpcTest, ClientPendingCallsAreBounded) {
+  StartServer();
+  ClientOptions o;
+  o.max_pending_calls = 2;
+  Client client(o, Logger::Quiet());
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 2; ++i) {
+    flatbuffers::FlatBufferBuilder b;
+    b.Finish(fb::CreatePingRequest(b, b.CreateString("held")));
+    client.CallAsync<fb::PingReply>(ep_, kHold, b, {}, 10000ms,
+                                    [&](Result<Reply> r) { answered += r.ok(); });
+  }
+  WaitHeld(2);
+  std::promise<Status> third;
+  flatbuffers::FlatBufferBuilder b;
+  b.Finish(fb::CreatePingRequest(b, b.CreateString("third")));
+  client.CallAsync<fb::PingReply>(ep_, kHold, b, {}, 10000ms,
+                                  [&](Result<Reply> r) { third.set_value(r.status()); });
+  EXPECT_EQ(third.get_future().get().code(), StatusCode::Busy);
+  auto waited = Ping(client, ep_, "sync", kEcho, {}, 100ms);
+  EXPECT_EQ(waited.status().code(), StatusCode::Busy) << waited.status().ToString();
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    EXPECT_EQ(held_.size(), 2u);  // neither reached the server
+  }
+  // Room comes back once a pending call completes: a waiting caller proceeds.
+  Result<Reply> after = Status(StatusCode::Internal, "unset");
+  std::thread caller([&] { after = Ping(client, ep_, "after", kEcho, {}, 10000ms); });
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    ReplyText(held_[0], "released");
+  }
+  caller.join();
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->As<fb::PingReply>()->text()->str(), "after");
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    ReplyText(held_[1], "released");
+  }
+}
+
+// One-way frames (Client::Send) reach the handler, whose answer is counted
+// but never sent; calls on the same connection are unaffected, and a one-way
+// frame of an unknown method is dropped without an error reply.
+TEST_F(RpcTest, OneWaySendGetsNoReply) {
+  StartServer();
+  Client client({}, Logger::Quiet());
+  ASSERT_TRUE(Ping(client, ep_, "connect").ok());
+  flatbuffers::FlatBufferBuilder b;
+  b.Finish(fb::CreatePingRequest(b, b.CreateString("one-way")));
+  client.Send(ep_, kHold, b);
+  flatbuffers::FlatBufferBuilder u;
+  u.Finish(fb::CreatePingRequest(u, u.CreateString("nobody")));
+  client.Send(ep_, 999, u);
+  WaitHeld(1);
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    EXPECT_EQ(held_.size(), 1u);
+    ReplyText(held_[0], "unsent");
+  }
+  EXPECT_EQ(server_->stats().inflight, 0u);
+  auto r = Ping(client, ep_, "after");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->As<fb::PingReply>()->text()->str(), "after");
 }
 
 TEST_F(RpcTest, UnknownMethod) {

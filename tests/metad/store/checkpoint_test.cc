@@ -72,6 +72,19 @@ void Prepare(FsImageStore& images, EditLog& log, uint64_t covered, uint64_t last
   AppendRange(log, 1, last);
 }
 
+// Recovery from (images, log) starts at image `image`, replays up to `last`
+// and reaches `live`'s state.
+void ExpectRecovers(FsImageStore& images, EditLog& log, uint64_t image, uint64_t last,
+                    const ToyState& live) {
+  ToyState recovered;
+  auto result = Recover(images, log, recovered.Hooks(), Logger::Quiet());
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->image_covered_index, image);
+  EXPECT_EQ(result->replayed_records, last - image);
+  EXPECT_EQ(result->last_applied_index, last);
+  EXPECT_EQ(recovered.kv, live.kv);
+}
+
 TEST(CheckpointerTest, CheckpointsEveryNRecordsAndTrimsTheLog) {
   MemEditLog log;
   MemFsImageStore images;
@@ -94,14 +107,29 @@ TEST(CheckpointerTest, CheckpointsEveryNRecordsAndTrimsTheLog) {
   EXPECT_EQ(checkpointer.covered_index(), 200u);
   EXPECT_EQ(log.first_index(), 201u);
   EXPECT_EQ(log.last_index(), 250u);
+  ExpectRecovers(images, log, /*image=*/200, /*last=*/250, live);
+}
 
-  ToyState recovered;
-  auto result = Recover(images, log, recovered.Hooks(), Logger::Quiet());
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_EQ(result->image_covered_index, 200u);
-  EXPECT_EQ(result->replayed_records, 50u);
-  EXPECT_EQ(result->last_applied_index, 250u);
-  EXPECT_EQ(recovered.kv, live.kv);
+// Background mode: the image is captured by MaybeCheckpoint (the state at
+// that index, whatever is applied while the worker writes it) and written,
+// committed and trimmed by the worker.
+TEST(CheckpointerTest, BackgroundModeStoresTheStateAsCaptured) {
+  MemEditLog log;
+  MemFsImageStore images;
+  ToyState live;
+  Checkpointer checkpointer(images, log, /*checkpoint_num=*/100, /*covered_index=*/0,
+                            [&](ImageSink& sink) { return live.Dump(sink); }, Logger::Quiet());
+  checkpointer.StartBackground();
+  AppendRange(log, 1, 150);
+  for (uint64_t i = 1; i <= 100; ++i) ASSERT_TRUE(live.Apply(i, Rec(i)).ok());
+  ASSERT_TRUE(checkpointer.MaybeCheckpoint(100).ok());
+  for (uint64_t i = 101; i <= 150; ++i) ASSERT_TRUE(live.Apply(i, Rec(i)).ok());
+  checkpointer.WaitIdle();
+  EXPECT_EQ(images.commits(), 1u);
+  EXPECT_EQ(images.current_covered_index(), 100u);
+  EXPECT_EQ(checkpointer.covered_index(), 100u);
+  EXPECT_EQ(log.first_index(), 101u);
+  ExpectRecovers(images, log, /*image=*/100, /*last=*/150, live);
 }
 
 TEST(CheckpointerTest, FailedDumpKeepsTheOldImageAndTheLog) {
