@@ -10,6 +10,7 @@
 //   recv_buff_len=, send_buff_len=   dfscli.conf keys (override the file)
 //   attr_timeout=S, entry_timeout=S, negative_timeout=S   kernel cache (s)
 //   max_threads=N          FUSE worker threads
+//   metrics_addr=HOST:PORT GET /metrics of this mount (fuse_metrics.h)
 //   read_ahead_kb=N        kernel read-ahead of the mount (default 1024;
 //                          0 keeps the kernel's)
 // mount(8)-only words (defaults, _netdev, auto, noauto, user, users, nouser,
@@ -47,6 +48,7 @@ struct MountOptions {
   double negative_timeout_s = 0.0;
   unsigned max_threads = 16;
   uint32_t read_ahead_kb = 1024;
+  std::string metrics_addr;  // empty = no metrics server
   client::ClientConfig client;      // dfscli.conf + -o overrides; metads set
   std::vector<std::string> fuse_opts;  // each one "key[=value]" for libfuse
 };
