@@ -44,8 +44,9 @@ for key in ("opendfs_metad_committed_index{}", "opendfs_metad_ballot_round{}",
             "opendfs_metad_editlog_bytes{}", "opendfs_metad_resident_memory_bytes{}"):
     if L.get(key, 0) <= 0:
         sys.exit(f"leader {key} = {L.get(key)}, want > 0")
-if L.get('opendfs_metad_blockds{state="live"}') != 3:
-    sys.exit(f"leader counts {L.get('opendfs_metad_blockds{state=\"live\"}')} live blockds, want 3")
+live = L.get('opendfs_metad_blockds{state="live"}')
+if live != 3:
+    sys.exit(f"leader counts {live} live blockds, want 3")
 if L.get("opendfs_metad_batch_records_count{}", 0) < 1:
     sys.exit("no committed batch observed")
 print(f"leader {leaders[0]['url']}: {creates:.0f} creates, "
@@ -88,8 +89,9 @@ for i in range(3):
 m = after[3]["samples"]
 if grow(3, "opendfs_mount_bytes_written_total{}") < 4194304:
     sys.exit(f"mount bytes_written grew {grow(3, 'opendfs_mount_bytes_written_total{}')}")
-if grow(3, 'opendfs_mount_ops_total{op="write"}') < 4:
-    sys.exit(f"mount write ops grew {grow(3, 'opendfs_mount_ops_total{op=\"write\"}')}")
+writes = grow(3, 'opendfs_mount_ops_total{op="write"}')
+if writes < 4:
+    sys.exit(f"mount write ops grew {writes}")
 if m.get('opendfs_mount_errors_total{op="lookup",errno="ENOENT"}', 0) < 1:
     sys.exit("mount counted no ENOENT lookup error")
 if after[3]["types"].get("opendfs_mount_op_duration_seconds") != "histogram":
