@@ -97,8 +97,8 @@ PY
 done
 status_json | python3 -c '
 import json, sys
-j = json.load(sys.stdin)
-sys.exit(0 if j["under_replicated"] == 8 else f"cluster status says {j[\"under_replicated\"]} under-replicated")' ||
+n = json.load(sys.stdin)["under_replicated"]
+sys.exit(0 if n == 8 else f"cluster status says {n} under-replicated")' ||
   fail "page and cluster status disagree"
 browser "$LEADER_PAGE" --screenshot="$SHOTS/status_page_blockd_dead.png" --window-size=1200,1100 >/dev/null ||
   fail "screenshot failed"
