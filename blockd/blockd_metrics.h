@@ -1,8 +1,9 @@
 // BlockdMetrics: one blockd's GET /metrics (metrics_addr in datanode.conf).
 //
 // Happy path: the node builds one before its Server (whose request_metrics
-// it fills: ops and latency by BlockMethod name and result), calls Watch()
-// once the store, service and scanner exist, then Serve(). Series, all in
+// it fills: ops and latency by BlockMethod name and result), Serve()s before
+// binding the server, and calls Watch() once the store, service and scanner
+// exist (series registered later simply appear in the next scrape). Series, all in
 // base units:
 //   opendfs_blockd_requests_total{method,result}, ..._request_duration_seconds
 //   opendfs_blockd_bytes_written_total / _bytes_read_total (block data)

@@ -72,6 +72,8 @@ Status BlockdNode::Init(const NodeOptions& options) {
                                             *links_, log_);
   service_->copier().set_rate(settings_.copy_rate_bytes_per_s);
   service_->Register(*server_);
+  // Before binding and registering: a bad metrics_addr leaves nothing behind.
+  ODFS_RETURN_IF_ERROR(metrics_.Serve(settings_.metrics_addr, log_));
   ODFS_RETURN_IF_ERROR(server_->Start());
   links_->Start(server_->bound().ToString());
 
@@ -94,7 +96,6 @@ Status BlockdNode::Init(const NodeOptions& options) {
     scanner_->Start();
   }
   metrics_.Watch(*store_, *service_, scanner_.get());
-  ODFS_RETURN_IF_ERROR(metrics_.Serve(settings_.metrics_addr, log_));
   log_.Info("blockd: serving on {} uuid={} data_dirs={} blocks={} workers={} disk_threads={} "
             "metads={}",
             server_->bound().ToString(), uuid_, fmt::join(settings_.data_dirs, ","),

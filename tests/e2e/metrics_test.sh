@@ -112,4 +112,21 @@ sed -e "s|$d|$b|g" -e 's|^\(.*metrics_addr *= *\).*|\1"not-an-address";|' \
 grep -q 'not-an-address' "$b/namenode.conf" || fail "no metrics_addr line in $d/namenode.conf"
 out=$("$BUILD/metad/opendfs-metad" -c "$b/namenode.conf" 2>&1) && fail "metad started with a bad metrics_addr"
 echo "$out" | grep -q metrics_addr || fail "bad metrics_addr error does not name it: $out"
+
+# The same for a blockd (blockd1's config, its own dirs moved aside) ...
+d="$E2E_ROOT/blockd1" b="$E2E_ROOT/badb"
+mkdir -p "$b/data" "$b/logs"
+sed -e "s|$d|$b|g" -e 's|^\(.*metrics_addr *= *\).*|\1"not-an-address";|' \
+  "$d/datanode.conf" > "$b/datanode.conf"
+grep -q 'not-an-address' "$b/datanode.conf" || fail "no metrics_addr line in $d/datanode.conf"
+out=$("$BUILD/blockd/opendfs-blockd" -c "$b/datanode.conf" 2>&1) && fail "blockd started with a bad metrics_addr"
+echo "$out" | grep -q metrics_addr || fail "blockd's bad metrics_addr error does not name it: $out"
+# ... and for a mount, which must not stay mounted.
+mkdir -p "$E2E_ROOT/mnt3"
+EXTRA_MOUNTS+=("$E2E_ROOT/mnt3")
+out=$("$BUILD/mount/opendfs-mount" "$OPENDFS_METADS" "$E2E_ROOT/mnt3" \
+  -o "metrics_addr=no-such-host.invalid:1,error_log=$E2E_ROOT/mount3.log" 2>&1) &&
+  fail "mount started with a bad metrics_addr"
+echo "$out" | grep -q metrics_addr || fail "mount's bad metrics_addr error does not name it: $out"
+grep -q " $E2E_ROOT/mnt3 fuse" /proc/mounts && fail "mount with a bad metrics_addr stayed mounted"
 e2e_pass
