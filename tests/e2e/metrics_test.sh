@@ -96,7 +96,11 @@ if m.get('opendfs_mount_errors_total{op="lookup",errno="ENOENT"}', 0) < 1:
     sys.exit("mount counted no ENOENT lookup error")
 if after[3]["types"].get("opendfs_mount_op_duration_seconds") != "histogram":
     sys.exit("mount has no op latency histogram")
-print("blockds and mount metrics move with the write")
+mean = lambda op: (m.get(f'opendfs_mount_op_duration_seconds_sum{{op="{op}"}}', 0) /
+                   max(1, m.get(f'opendfs_mount_op_duration_seconds_count{{op="{op}"}}', 0)))
+print(f"blockds and mount metrics move with the write (mount mean handler time: "
+      f"lookup {mean('lookup') * 1e6:.0f} us, create {mean('create') * 1e6:.0f} us, "
+      f"write {mean('write') * 1e6:.0f} us)")
 PY
 
 # deploy/grafana-dashboard.json only uses metrics some daemon exports.
