@@ -2,11 +2,51 @@
 // (cluster_view.h). Takes reg_mu_, then ns_mu_ (the documented order, never
 // both at once here), and asks the Paxos group for its members' state with
 // a short timeout (a member that does not answer is shown "down").
+#include <sys/stat.h>
+
+#include <deque>
+#include <map>
+#include <set>
+
 #include <fmt/format.h>
 
 #include "metad/server/meta_server.h"
 
 namespace opendfs::metad {
+namespace {
+
+// Directory entries a status request may walk to name the files of missing
+// blocks (the namespace keeps no parent pointers): bounded, so a huge
+// namespace costs one bounded walk under the shared lock, not a stall.
+constexpr size_t kMaxPathWalkEntries = 200'000;
+
+// The path of each inode in `wanted` found by a breadth-first walk from the
+// root within kMaxPathWalkEntries entries (hard links: the first path met).
+std::map<InodeId, std::string> PathsOf(const Namespace& ns, std::set<InodeId> wanted) {
+  std::map<InodeId, std::string> out;
+  std::deque<std::pair<InodeId, std::string>> dirs{{kRootInode, ""}};
+  size_t visited = 0;
+  while (!dirs.empty() && !wanted.empty() && visited < kMaxPathWalkEntries) {
+    auto [dir, path] = std::move(dirs.front());
+    dirs.pop_front();
+    uint64_t cookie = 0;
+    for (bool end = false; !end && visited < kMaxPathWalkEntries;) {
+      Result<DirPage> page = ns.ReadDir(dir, cookie, 1024);
+      if (!page.ok()) break;
+      end = page->end || page->entries.empty();
+      for (const DirListEntry& e : page->entries) {
+        ++visited;
+        cookie = e.cookie;
+        std::string child = path + "/" + e.name;
+        if (wanted.erase(e.attr.ino) > 0) out[e.attr.ino] = child;
+        if (S_ISDIR(e.attr.mode)) dirs.emplace_back(e.attr.ino, std::move(child));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<MetadView> MetaServer::GatherMetads() {
   std::vector<MetadView> out;
@@ -61,9 +101,16 @@ ClusterView MetaServer::GatherClusterView() {
   {
     std::shared_lock l(ns_mu_);
     v.files = ns_->inode_count();
+    std::set<InodeId> inodes;
     for (BlockId b : missing) {
       std::optional<BlockRef> ref = block_index_.Find(b);
-      v.missing_blocks.push_back({b, ref ? ref->inode : 0, ref ? ref->index : 0});
+      v.missing_blocks.push_back({b, ref ? ref->inode : 0, ref ? ref->index : 0, ""});
+      if (ref) inodes.insert(ref->inode);
+    }
+    if (!inodes.empty()) {
+      std::map<InodeId, std::string> paths = PathsOf(*ns_, std::move(inodes));
+      for (MissingBlockView& m : v.missing_blocks)
+        if (auto it = paths.find(m.inode); it != paths.end()) m.path = it->second;
     }
   }
   v.metads = GatherMetads();

@@ -44,6 +44,7 @@ struct MissingBlockView {
   uint64_t block = 0;
   uint64_t inode = 0;   // 0 when the namespace no longer references it
   uint32_t index = 0;   // position in the file
+  std::string path;     // "" when not found within the bounded walk
 };
 
 struct ClusterView {

@@ -37,7 +37,8 @@ json ToJson(const ClusterView& v, std::string_view metrics_addr) {
                        {"drained", b.drained}});
   json missing = json::array();
   for (const MissingBlockView& m : v.missing_blocks)
-    missing.push_back({{"block", m.block}, {"inode", m.inode}, {"index", m.index}});
+    missing.push_back(
+        {{"block", m.block}, {"inode", m.inode}, {"index", m.index}, {"path", m.path}});
   const ReplicationCounters& r = v.replication;
   return {{"self", v.self_address},
           {"serving_leader", v.serving_leader},

@@ -5,7 +5,8 @@
 # file and block counts as `opendfs cluster status`. After blockd3 is killed
 # and dn_timeout (3 s here) passes, the leader's page shows it dead and the
 # blocks it held under-replicated (2 live blockds cannot restore 3 replicas);
-# a follower's page links to the leader's. Screenshots of both states are
+# a follower's page links to the leader's. With all three blockds gone the
+# page lists the 8 missing blocks with their files' paths. Screenshots of both states are
 # left in the build's meson-logs/ for people to look at.
 . "$(dirname "$0")/lib.sh"
 command -v chromium >/dev/null || { echo "SKIP: no chromium (apt-get install chromium)"; exit 77; }
@@ -102,5 +103,25 @@ sys.exit(0 if n == 8 else f"cluster status says {n} under-replicated")' ||
   fail "page and cluster status disagree"
 browser "$LEADER_PAGE" --screenshot="$SHOTS/status_page_blockd_dead.png" --window-size=1200,1100 >/dev/null ||
   fail "screenshot failed"
+
+# With every blockd gone every block is missing, listed with its file.
+e2e_kill blockd1
+e2e_kill blockd2
+wait_blockd_state 1 dead 30
+wait_blockd_state 2 dead 30
+deadline=$((SECONDS + 30))
+while :; do
+  page "$LEADER_PAGE" > "$E2E_ROOT/page.json"
+  python3 - "$E2E_ROOT/page.json" <<'PY' && break
+import json, sys
+page = json.load(open(sys.argv[1]))
+paths = sorted(page["missing_paths"])
+want = sorted(f"/d/f{i}" for i in (1, 2, 3, 4) for _ in (0, 1))  # 2 blocks each
+print(f"missing: {page['summary'].get('missing')} {paths}", file=sys.stderr)
+sys.exit(0 if page["summary"].get("missing") == 8 and paths == want else 1)
+PY
+  [ $SECONDS -lt $deadline ] || fail "page never listed the 8 missing blocks with their files"
+  sleep 1
+done
 echo "screenshots: $SHOTS/status_page_healthy.png $SHOTS/status_page_blockd_dead.png"
 e2e_pass

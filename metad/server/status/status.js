@@ -111,7 +111,9 @@ function render(s) {
   ]));
   fill("missing", s.missing_blocks.map(m => {
     const tr = el("tr");
+    tr.dataset.path = m.path;
     tr.appendChild(el("td", m.block, "num"));
+    tr.appendChild(el("td", m.path || "?"));
     tr.appendChild(el("td", m.inode || "-", "num"));
     tr.appendChild(el("td", m.index, "num"));
     return tr;

@@ -21,7 +21,7 @@ ClusterView Sample() {
   v.files = 12;
   v.blocks = 7;
   v.replication.under_replicated = 3;
-  v.missing_blocks = {{42, 17, 1}};
+  v.missing_blocks = {{42, 17, 1, "/d/f1"}};
   v.recent_errors = {"ERROR </script><b>x", std::string("bad \xff utf8")};
   return v;
 }
@@ -38,6 +38,7 @@ TEST(StatusPageTest, JsonCarriesTheView) {
   EXPECT_EQ(j["files"], 12);
   EXPECT_EQ(j["replication"]["under_replicated"], 3);
   EXPECT_EQ(j["missing_blocks"][0]["inode"], 17);
+  EXPECT_EQ(j["missing_blocks"][0]["path"], "/d/f1");
   EXPECT_EQ(j["recent_errors"][1], "bad \xef\xbf\xbd utf8");  // U+FFFD
 }
 
