@@ -53,6 +53,7 @@ Status BlockdNode::Init(const NodeOptions& options) {
   opts.recv_buff_len = settings_.recv_buff_len;
   opts.send_buff_len = settings_.send_buff_len;
   opts.name = "blockd";
+  opts.request_metrics = metrics_.requests();
   server_ = std::make_unique<Server>(opts, log_);
 
   // Links exist before the service (it reports through them) but start only
@@ -71,6 +72,8 @@ Status BlockdNode::Init(const NodeOptions& options) {
                                             *links_, log_);
   service_->copier().set_rate(settings_.copy_rate_bytes_per_s);
   service_->Register(*server_);
+  // Before binding and registering: a bad metrics_addr leaves nothing behind.
+  ODFS_RETURN_IF_ERROR(metrics_.Serve(settings_.metrics_addr, log_));
   ODFS_RETURN_IF_ERROR(server_->Start());
   links_->Start(server_->bound().ToString());
 
@@ -92,6 +95,7 @@ Status BlockdNode::Init(const NodeOptions& options) {
         log_);
     scanner_->Start();
   }
+  metrics_.Watch(*store_, *service_, scanner_.get());
   log_.Info("blockd: serving on {} uuid={} data_dirs={} blocks={} workers={} disk_threads={} "
             "metads={}",
             server_->bound().ToString(), uuid_, fmt::join(settings_.data_dirs, ","),
@@ -103,6 +107,7 @@ Status BlockdNode::Init(const NodeOptions& options) {
 void BlockdNode::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  metrics_.Stop();  // scrapes read the parts stopped below
   if (service_) service_->BeginShutdown();
   if (links_) links_->RequestStop();
   // Stopping the client fails calls in flight to metads and copy targets at

@@ -18,6 +18,7 @@
 
 #include <memory>
 
+#include "blockd/blockd_metrics.h"
 #include "blockd/disk/block_store.h"
 #include "blockd/disk/scanner.h"
 #include "blockd/metad_link/metad_link.h"
@@ -56,6 +57,7 @@ class BlockdNode : public LinkHost {
   disk::Scanner* scanner() { return scanner_.get(); }  // null when scan_rate = 0
   MetadLinks& links() { return *links_; }
   ServerStats server_stats() const { return server_->stats(); }
+  BlockdMetrics& metrics() { return metrics_; }
 
   // LinkHost
   NodeStats Stats() override;
@@ -78,6 +80,7 @@ class BlockdNode : public LinkHost {
   std::unique_ptr<Client> client_;
   std::unique_ptr<MetadLinks> links_;
   std::unique_ptr<BlockService> service_;
+  BlockdMetrics metrics_;  // before server_, which fills its request series
   std::unique_ptr<Server> server_;
   std::unique_ptr<disk::Scanner> scanner_;
   bool stopped_ = false;

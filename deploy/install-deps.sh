@@ -24,6 +24,8 @@ packages=(
   libsystemd-dev systemd
   # metrics / status HTTP endpoint (libnet/http_server)
   libmicrohttpd-dev
+  # status_page_test opens the status page in headless Chromium
+  chromium
 )
 
 missing=()

@@ -22,4 +22,5 @@ meson install -C build --quiet
 echo
 echo "Try:  cp -r /usr/include/linux $mnt/ && ls $mnt && df -h $mnt"
 echo "      opendfs cluster status    (the cluster is named in /etc/opendfs/dfscli.conf)"
+echo "      status page: http://127.0.1.1:9100/   metrics: see the \"metrics:\" lines above"
 echo "Stop: ./deploy/opendfs-local down --root /var/tmp/opendfs-local"

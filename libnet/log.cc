@@ -67,6 +67,16 @@ void Logger::Write(LogLevel level, std::string_view line) {
   std::lock_guard lock(mu_);
   std::fwrite(out.data(), 1, out.size(), out_);
   std::fflush(out_);
+  if (level >= LogLevel::kWarn) {
+    if (recent_.size() == kRecentMax) recent_.pop_front();
+    out.pop_back();  // the newline
+    recent_.push_back(std::move(out));
+  }
+}
+
+std::vector<std::string> Logger::Recent() const {
+  std::lock_guard lock(mu_);
+  return {recent_.begin(), recent_.end()};
 }
 
 Logger& Logger::Quiet() {

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdio>
+#include <deque>
 #include <mutex>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -65,10 +67,16 @@ class Logger {
   // A logger that drops everything below kError, for tests and benchmarks.
   static Logger& Quiet();
 
+  // The last kRecentMax warning and error lines written (oldest first, with
+  // their timestamps), for a status page's "recent errors".
+  static constexpr size_t kRecentMax = 50;
+  std::vector<std::string> Recent() const;
+
  private:
   LogLevel level_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::string path_;      // GUARDED_BY(mu_)
+  std::deque<std::string> recent_;  // GUARDED_BY(mu_); at most kRecentMax
   FILE* out_ = nullptr;   // GUARDED_BY(mu_); stderr when path_ is empty
 };
 

@@ -1,6 +1,8 @@
 // Metrics registry and Prometheus text rendering (see metrics.h).
 #include "libnet/metrics.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +47,16 @@ std::vector<double> SizeBucketsBytes() {
   std::vector<double> b;
   for (double v = 512; v <= 64.0 * 1024 * 1024; v *= 4) b.push_back(v);
   return b;
+}
+
+double ResidentMemoryBytes() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long size = 0, resident = 0;
+  int n = std::fscanf(f, "%lu %lu", &size, &resident);
+  std::fclose(f);
+  if (n != 2) return 0;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
 std::string EscapeLabelValue(std::string_view v) {
@@ -145,7 +157,8 @@ Counter* MetricsRegistry::AddCounter(const std::string& name,
   bool created;
   std::lock_guard lock(mu_);
   Series* s = FindOrAdd(name, help, Type::kCounter, labels, &created);
-  if (!s->counter) s->counter = std::make_unique<Counter>();
+  if (!s->counter && !s->read) s->counter = std::make_unique<Counter>();
+  ODFS_CHECK(s->counter != nullptr);
   return s->counter.get();
 }
 
@@ -171,15 +184,28 @@ Histogram* MetricsRegistry::AddHistogram(const std::string& name,
   return s->histogram.get();
 }
 
+void MetricsRegistry::AddCallback(const std::string& name, const std::string& help,
+                                  Type type, std::function<double()> read,
+                                  const MetricLabels& labels) {
+  bool created;
+  std::lock_guard lock(mu_);
+  Series* s = FindOrAdd(name, help, type, labels, &created);
+  ODFS_CHECK(created);  // a callback series is registered once
+  s->read = std::move(read);
+}
+
 void MetricsRegistry::AddCallbackGauge(const std::string& name,
                                        const std::string& help,
                                        std::function<double()> read,
                                        const MetricLabels& labels) {
-  bool created;
-  std::lock_guard lock(mu_);
-  Series* s = FindOrAdd(name, help, Type::kGauge, labels, &created);
-  ODFS_CHECK(created);  // a callback series is registered once
-  s->read = std::move(read);
+  AddCallback(name, help, Type::kGauge, std::move(read), labels);
+}
+
+void MetricsRegistry::AddCallbackCounter(const std::string& name,
+                                         const std::string& help,
+                                         std::function<double()> read,
+                                         const MetricLabels& labels) {
+  AddCallback(name, help, Type::kCounter, std::move(read), labels);
 }
 
 std::string MetricsRegistry::Render() const {
@@ -209,7 +235,8 @@ std::string MetricsRegistry::Render() const {
     for (const Series* s : sn.series) {
       if (f->type == Type::kCounter) {
         out += f->name + LabelText(s->labels, nullptr) + " " +
-               FormatMetricValue(static_cast<double>(s->counter->value())) +
+               FormatMetricValue(s->read ? s->read()
+                                         : static_cast<double>(s->counter->value())) +
                "\n";
       } else if (f->type == Type::kGauge) {
         double v = s->read ? s->read() : s->gauge->value();

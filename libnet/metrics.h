@@ -93,6 +93,11 @@ class MetricsRegistry {
   void AddCallbackGauge(const std::string& name, const std::string& help,
                         std::function<double()> read,
                         const MetricLabels& labels = {});
+  // The same for a count another part keeps itself (bytes scanned, copies
+  // made): rendered as a counter; `read` must never go down.
+  void AddCallbackCounter(const std::string& name, const std::string& help,
+                          std::function<double()> read,
+                          const MetricLabels& labels = {});
 
   // The whole registry in the text exposition format, families in
   // registration order.
@@ -115,10 +120,16 @@ class MetricsRegistry {
   };
   Series* FindOrAdd(const std::string& name, const std::string& help,
                     Type type, const MetricLabels& labels, bool* created);
+  void AddCallback(const std::string& name, const std::string& help, Type type,
+                   std::function<double()> read, const MetricLabels& labels);
 
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Family>> families_;
 };
+
+// This process's resident set size in bytes (/proc/self/statm), 0 when it
+// cannot be read: every daemon exports it as <prefix>_resident_memory_bytes.
+double ResidentMemoryBytes();
 
 // Escaping and number formatting, exposed for tests.
 std::string EscapeLabelValue(std::string_view v);

@@ -1,10 +1,19 @@
 // RequestMetrics (see request_metrics.h).
 #include "libnet/request_metrics.h"
 
+#include "libnet/rpc_methods.h"
+
 namespace opendfs {
 
-RequestMetrics::RequestMetrics(MetricsRegistry& registry, std::string prefix)
-    : registry_(registry), prefix_(std::move(prefix)) {}
+RequestMetrics::RequestMetrics(MetricsRegistry& registry, std::string prefix,
+                               MethodNamer namer)
+    : registry_(registry), prefix_(std::move(prefix)), namer_(std::move(namer)) {}
+
+std::string RequestMetrics::MethodLabel(uint16_t type) const {
+  if (type == kPingMethod) return "Ping";
+  std::string name = namer_ ? namer_(type) : "";
+  return name.empty() ? std::to_string(type) : name;
+}
 
 RequestMetrics::PerType& RequestMetrics::For(uint16_t type) {
   PerType* p = types_[type].load(std::memory_order_acquire);
@@ -17,7 +26,7 @@ RequestMetrics::PerType& RequestMetrics::For(uint16_t type) {
     p->latency.store(registry_.AddHistogram(
         prefix_ + "_request_duration_seconds",
         "Time from receiving a request to answering it, by RPC method",
-        LatencyBucketsSeconds(), {{"method", std::to_string(type)}}));
+        LatencyBucketsSeconds(), {{"method", MethodLabel(type)}}));
     types_[type].store(p, std::memory_order_release);
   }
   return *p;
@@ -31,7 +40,7 @@ void RequestMetrics::Record(uint16_t type, StatusCode code, double seconds) {
     std::lock_guard lock(mu_);
     counter = registry_.AddCounter(
         prefix_ + "_requests_total", "Requests answered, by RPC method and result",
-        {{"method", std::to_string(type)}, {"result", EnumNameStatusCode(code)}});
+        {{"method", MethodLabel(type)}, {"result", EnumNameStatusCode(code)}});
     p.by_code[c].store(counter, std::memory_order_release);
   }
   counter->Add();

@@ -172,6 +172,7 @@ void BlockService::DoWrite(const Request& req, Responder& resp) {
     resp.Fail(info.status());
     return;
   }
+  io_.bytes_written.fetch_add(data.size(), std::memory_order_relaxed);
   flatbuffers::FlatBufferBuilder b(64);
   b.Finish(fb::CreateWriteBlockDataReply(b, info->length));
   resp.Reply(b);
@@ -196,6 +197,7 @@ void BlockService::DoRead(const Request& req, Responder& resp) {
   rb.add_crcs(crcs);
   rb.add_block_length(h->block_length);
   b.Finish(rb.Finish());
+  io_.bytes_read.fetch_add(h->length, std::memory_order_relaxed);
   if (h->length == 0) {
     resp.Reply(b);  // the handle's fd closes here
     return;
@@ -255,12 +257,24 @@ void BlockService::DoInfo(const Request& req, Responder& resp) {
   resp.Reply(b);
 }
 
+Result<uint64_t> BlockService::CopyCounted(uint64_t block_id, uint64_t version,
+                                           const std::string& target) {
+  ++inflight_copies_;
+  Result<uint64_t> n = copier_.Copy(block_id, version, target);
+  --inflight_copies_;
+  if (!n.ok()) {
+    io_.copies_failed.fetch_add(1, std::memory_order_relaxed);
+    return n;
+  }
+  io_.copies_ok.fetch_add(1, std::memory_order_relaxed);
+  io_.bytes_copied.fetch_add(*n, std::memory_order_relaxed);
+  return n;
+}
+
 void BlockService::DoCopy(const Request& req, Responder& resp) {
   const auto* c = req.As<fb::CopyBlockRequest>();
   std::string target = c->target() ? c->target()->str() : "";
-  ++inflight_copies_;
-  Result<uint64_t> n = copier_.Copy(c->block_id(), c->version(), target);
-  --inflight_copies_;
+  Result<uint64_t> n = CopyCounted(c->block_id(), c->version(), target);
   if (!n.ok()) {
     log_.Warn("blockd: copy block={} to={} failed: {}", c->block_id(), target,
               n.status().ToString());
@@ -301,9 +315,7 @@ void BlockService::CommandCopy(uint64_t block_id, uint64_t version,
                                std::vector<std::string> targets) {
   bool queued = copy_pool_.Submit([this, block_id, version, targets] {
     for (const std::string& t : targets) {
-      ++inflight_copies_;
-      Result<uint64_t> n = copier_.Copy(block_id, version, t);
-      --inflight_copies_;
+      Result<uint64_t> n = CopyCounted(block_id, version, t);
       if (!n.ok())
         log_.Warn("blockd: copy command block={} version={} to={} failed: {}", block_id,
                   version, t, n.status().ToString());

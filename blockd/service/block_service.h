@@ -54,6 +54,16 @@
 
 namespace opendfs::blockd {
 
+// What the service moved, for metrics (blockd/blockd_metrics.h): totals
+// since start, updated with relaxed atomics on the pool threads.
+struct BlockIoStats {
+  std::atomic<uint64_t> bytes_written{0};  // WriteBlockData data accepted
+  std::atomic<uint64_t> bytes_read{0};     // ReadBlockData data sent
+  std::atomic<uint64_t> copies_ok{0};      // replicas pushed to another blockd
+  std::atomic<uint64_t> copies_failed{0};
+  std::atomic<uint64_t> bytes_copied{0};
+};
+
 class BlockService {
  public:
   // Largest read answered in one reply; a longer request gets a shorter range
@@ -79,6 +89,7 @@ class BlockService {
                    std::vector<std::string> targets);
 
   uint32_t inflight_copies() const { return inflight_copies_.load(); }
+  const BlockIoStats& io_stats() const { return io_; }
 
  private:
   void OnWrite(Request&& req, Responder&& resp);
@@ -108,6 +119,9 @@ class BlockService {
   // Runs the writes queued for `block`, in order, until none is left.
   void RunWrites(uint64_t block);
 
+  // copier_.Copy, counted in inflight_copies_ and io_.
+  Result<uint64_t> CopyCounted(uint64_t block_id, uint64_t version, const std::string& target);
+
   // Reports a replica the store found corrupt while serving a request.
   void NoteFailure(uint64_t block_id, const Status& status);
 
@@ -123,6 +137,7 @@ class BlockService {
   size_t queued_writes_ = 0;  // GUARDED_BY(write_mu_)
   std::atomic<bool> stopping_{false};
   std::atomic<uint32_t> inflight_copies_{0};
+  BlockIoStats io_;
 };
 
 }  // namespace opendfs::blockd

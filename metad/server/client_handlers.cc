@@ -445,54 +445,22 @@ void MetaServer::RegisterClientHandlers() {
           if (!leader.empty() && leader != settings_.bind_for_cli)
             return resp.Fail(Status(StatusCode::NotLeader, "not the leader"), leader);
         }
+        ClusterView v = GatherClusterView();
         flatbuffers::FlatBufferBuilder fbb(1024);
         std::vector<flatbuffers::Offset<fb::BlockdStatus>> rows;
-        uint64_t blocks = 0;
-        ReplicationCounters rc;
-        {
-          std::lock_guard l(reg_mu_);
-          for (const BlockdStatusRow& b : blockds_->registry().List(NowMs())) {
-            bool drained = b.state == BlockdState::kDecommissioning && blockds_->monitor().Drained(b.id);
-            rows.push_back(fb::CreateBlockdStatus(
-                fbb, fbb.CreateString(b.address), fbb.CreateString(b.rack),
-                fbb.CreateString(std::string(BlockdStateName(b.state))), b.capacity_bytes,
-                b.used_bytes, b.block_count, static_cast<uint64_t>(b.last_heartbeat_age_ms),
-                drained));
-          }
-          blocks = blockds_->block_map().block_count();
-          if (!replicated() || replicator_->serving()) rc = blockds_->monitor().counters();
-        }
-        uint64_t files = 0;
-        {
-          std::shared_lock l(ns_mu_);
-          files = ns_->inode_count();
-        }
+        for (const BlockdView& b : v.blockds)
+          rows.push_back(fb::CreateBlockdStatus(
+              fbb, fbb.CreateString(b.address), fbb.CreateString(b.rack),
+              fbb.CreateString(b.state), b.capacity_bytes, b.used_bytes, b.blocks,
+              static_cast<uint64_t>(b.last_heartbeat_age_ms), b.drained));
         std::vector<flatbuffers::Offset<fb::MetadStatus>> metads;
-        if (!replicated()) {
-          uint64_t applied = applied_index_.load();
+        for (const MetadView& m : v.metads)
           metads.push_back(fb::CreateMetadStatus(
-              fbb, fbb.CreateString(settings_.bind_for_cli), fbb.CreateString("leader"),
-              fbb.CreateString("single"), applied, applied, true));
-        } else {
-          std::vector<std::optional<replication::ReplicaStatus>> group =
-              replicator_->GroupStatus(std::chrono::milliseconds(300));
-          for (size_t i = 0; i < group.size(); ++i) {
-            const auto& g = group[i];
-            std::string addr = CliAddressOf(static_cast<paxos::NodeId>(i + 1));
-            if (!g) {
-              metads.push_back(fb::CreateMetadStatus(fbb, fbb.CreateString(addr),
-                                                     fbb.CreateString("down"),
-                                                     fbb.CreateString("-"), 0, 0, false));
-              continue;
-            }
-            metads.push_back(fb::CreateMetadStatus(
-                fbb, fbb.CreateString(addr), fbb.CreateString(paxos::RoleName(g->role)),
-                fbb.CreateString(fmt::format("{}.{}", g->ballot.round, g->ballot.node_id)),
-                g->commit_index, g->applied_index, g->serving));
-          }
-        }
+              fbb, fbb.CreateString(m.address), fbb.CreateString(m.role),
+              fbb.CreateString(m.ballot), m.committed_index, m.applied_index, m.is_leader));
+        const ReplicationCounters& rc = v.replication;
         fbb.Finish(fb::CreateClusterStatusReply(fbb, fbb.CreateVector(metads),
-                                                fbb.CreateVector(rows), files, blocks,
+                                                fbb.CreateVector(rows), v.files, v.blocks,
                                                 rc.under_replicated, rc.missing, rc.corrupt,
                                                 rc.pending_copies, rc.pending_deletions,
                                                 rc.copies_completed, rc.waiting_for_reports));

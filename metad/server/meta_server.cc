@@ -106,6 +106,7 @@ Status MetaServer::Recover() {
     return last_apply_.status;
   };
   ch.after_batch = [this](uint64_t last_index) {
+    ObserveBatch(last_index);
     Status s = checkpointer_->MaybeCheckpoint(last_index);
     if (!s.ok()) log_.Error("metad: checkpoint at index {} failed: {}", last_index, s.ToString());
   };

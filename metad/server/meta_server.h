@@ -50,6 +50,7 @@
 #include "metad/registry/topology.h"
 #include "metad/replication/replicator.h"
 #include "metad/server/block_index.h"
+#include "metad/server/cluster_view.h"
 #include "metad/server/invalidations.h"
 #include "metad/server/sessions.h"
 #include "metad/server/settings.h"
@@ -252,11 +253,21 @@ class MetaServer : public BlockCatalog {
   std::set<std::pair<BlockId, std::string>> forgetting_;  // GUARDED_BY(reg_mu_)
   std::set<BlockId> settle_waiting_logged_;                // GUARDED_BY(reg_mu_)
 
-  // GET /metrics (metrics.cc); declared before the servers that fill it.
+  // GET /metrics (metrics.cc), GET / and /status.json (status_page.cc) on
+  // metrics_addr; declared before the servers that fill them.
   MetricsRegistry metrics_;
-  RequestMetrics cli_metrics_{metrics_, "opendfs_metad"};
+  RequestMetrics cli_metrics_{metrics_, "opendfs_metad", MetaMethodName};
+  Histogram* batch_records_ = nullptr;  // records per committed batch
+  std::atomic<uint64_t> last_batch_index_{0};
   std::unique_ptr<HttpServer> http_server_;
   Status StartMetrics();
+  void AddStateMetrics();
+  void AddRegistryMetrics();
+  void ObserveBatch(uint64_t last_index);  // committer / driver thread
+  static std::string MetaMethodName(uint16_t type);
+  // The status of the cluster as this metad sees it (cluster_view.cc).
+  ClusterView GatherClusterView();
+  std::vector<MetadView> GatherMetads();
 
   std::unique_ptr<Server> cli_server_;
   std::unique_ptr<Server> dn_server_;

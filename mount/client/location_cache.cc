@@ -19,7 +19,10 @@ LocationCache::Lookup LocationCache::Get(uint64_t ino, uint64_t index) {
   std::lock_guard<std::mutex> lock(mu_);
   Lookup out;
   auto it = inodes_.find(ino);
-  if (it == inodes_.end()) return out;
+  if (it == inodes_.end()) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return out;
+  }
   InodeLocs& il = it->second;
   Touch(ino, il);
   auto b = il.blocks.find(index);
@@ -31,6 +34,7 @@ LocationCache::Lookup LocationCache::Get(uint64_t ino, uint64_t index) {
   }
   if (index == 0 && out.known) out.inline_data = il.inline_data;
   out.file_size = il.file_size;
+  (out.known ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
   return out;
 }
 

@@ -15,6 +15,7 @@
 // windows are dropped and start over). Thread-safe (one mutex).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -49,6 +50,9 @@ class LocationCache {
       : max_inodes_(max_inodes), max_blocks_per_inode_(max_blocks_per_inode) {}
 
   Lookup Get(uint64_t ino, uint64_t index);
+  // Get()s answered from the cache (known) and not, since start.
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
   // Records a GetBlocks reply for the window [first_index, first_index +
   // requested). When the reply is full (as many blocks as requested) only
   // up to its last block counts as known, since metad may have stopped early.
@@ -74,6 +78,8 @@ class LocationCache {
   const size_t max_inodes_;
   const size_t max_blocks_per_inode_;
   mutable std::mutex mu_;
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
   std::unordered_map<uint64_t, InodeLocs> inodes_;  // GUARDED_BY(mu_)
   std::list<uint64_t> lru_;                         // GUARDED_BY(mu_), front = newest
 };

@@ -175,10 +175,12 @@ Result<Reply> MetaClient::InvokeRaw(fb::MetaMethod method, Retry retry,
       // the locks just re-asserted on it. KeepAliveLoop renews the right one.
       renewed_session = true;
       ODFS_RETURN_IF_ERROR(RenewSession(used_session));
+      retries_.fetch_add(1, std::memory_order_relaxed);
       continue;
     } else {
       return last;
     }
+    retries_.fetch_add(1, std::memory_order_relaxed);
     if (sleep) {
       auto now = Clock::now();
       if (now + backoff >= deadline) {

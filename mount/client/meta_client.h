@@ -165,6 +165,8 @@ class MetaClient {
     std::lock_guard<std::mutex> lock(hello_mu_);
     renewed_hook_ = std::move(hook);
   }
+  // Calls resent after a failure or redirect (Invoke's loop), since start.
+  uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
 
  private:
   enum class Retry {
@@ -204,6 +206,7 @@ class MetaClient {
   std::atomic<uint64_t> session_{0};
   const uint64_t client_id_;                   // Caller.client_id, random
   std::atomic<uint64_t> next_request_id_{1};   // Caller.request_id
+  std::atomic<uint64_t> retries_{0};
   std::atomic<uint32_t> lease_ms_{0};
 
   mutable std::mutex mu_;

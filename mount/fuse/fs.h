@@ -45,6 +45,8 @@
 
 namespace opendfs::mountfs {
 
+class FuseMetrics;  // fuse_metrics.h
+
 // The network side, created after daemonizing (threads do not survive fork).
 struct Services {
   std::unique_ptr<Client> rpc;
@@ -60,6 +62,13 @@ class Fs {
   void Attach(Services services);
   // The session notifications go to (cached attributes made stale).
   void SetSession(fuse_session* se) { session_ = se; }
+  // Where the handlers count their calls (fuse_ops.cc); null = nowhere.
+  void SetMetrics(FuseMetrics* m) { metrics_ = m; }
+  FuseMetrics* metrics() const { return metrics_; }
+  // For metrics: the block location cache and the metad client (null
+  // before Attach).
+  const client::LocationCache& locations() const { return locations_; }
+  const client::MetaClient* meta() const { return meta_; }
   // Flushes writers still open (unmount with open files) and stops the
   // session; called once the loop ended.
   void Shutdown();
@@ -206,6 +215,7 @@ class Fs {
   KernelNames kernel_names_;  // names replied to the kernel, per directory
   std::once_flag read_ahead_once_;
   fuse_session* session_ = nullptr;
+  FuseMetrics* metrics_ = nullptr;
   bool dont_mask_ = false;  // FUSE_CAP_DONT_MASK granted (set in Init)
   // Names handed to the kernel, and the invalidation thread (cache_events).
   // A name older than the longest entry timeout given is no longer cached.

@@ -29,6 +29,7 @@
 #include "mount/client/block_client.h"
 #include "mount/client/meta_client.h"
 #include "mount/fuse/fs.h"
+#include "mount/fuse/fuse_metrics.h"
 #include "mount/fuse/fuse_ops.h"
 #include "mount/fuse/mount_options.h"
 
@@ -70,6 +71,19 @@ Result<Services> StartServices(const MountOptions& o, Logger& log) {
   return s;
 }
 
+Status ServeMetrics(const MountOptions& o, const Fs& fs, FuseMetrics& metrics, Logger& log) {
+  metrics.AddCounter("opendfs_mount_metad_retries_total",
+                     "Metad calls resent after a failure or a redirect to the leader",
+                     [&fs] { return fs.meta() ? double(fs.meta()->retries()) : 0.0; });
+  metrics.AddCounter("opendfs_mount_location_cache_hits_total",
+                     "Block location lookups answered from the mount's cache",
+                     [&fs] { return double(fs.locations().hits()); });
+  metrics.AddCounter("opendfs_mount_location_cache_misses_total",
+                     "Block location lookups that had to ask metad",
+                     [&fs] { return double(fs.locations().misses()); });
+  return metrics.Serve(o.metrics_addr, log);
+}
+
 int Run(MountOptions opts) {
   Logger log(opts.client.log_level);
   if (opts.client.error_log.empty() && !opts.foreground && !UnderServiceManager()) {
@@ -106,6 +120,8 @@ int Run(MountOptions opts) {
   fuse_args fargs = FUSE_ARGS_INIT(static_cast<int>(fargv.size()), fargv.data());
 
   Fs fs(opts, log);
+  FuseMetrics metrics;
+  fs.SetMetrics(&metrics);
   fuse_session* se = fuse_session_new(&fargs, &FsOps(), sizeof(fuse_lowlevel_ops), &fs);
   if (se == nullptr) {
     std::fprintf(stderr, "opendfs-mount: bad FUSE options (see above)\n");
@@ -132,6 +148,13 @@ int Run(MountOptions opts) {
     if (chdir("/") != 0) { /* stay where we are */ }
   }
   {
+    // After the fork (the HTTP server's thread would not survive it).
+    Status served = ServeMetrics(opts, fs, metrics, log);
+    if (!served.ok()) {
+      log.Error("mount: {}", served.ToString());
+      ReportStartupError("opendfs-mount: " + served.ToString());
+      goto unmount;
+    }
     Result<Services> services = StartServices(opts, log);
     if (!services.ok()) {
       log.Error("mount: opening a session with {} failed: {}", opts.source,

@@ -106,6 +106,7 @@ std::string MountUsage() {
          "  -o cache_timeout_max_ms=N   kernel cache timeout with them (default 1000)\n"
          "  -o max_threads=N      FUSE worker threads (default 16)\n"
          "  -o read_ahead_kb=N    kernel read-ahead (default 1024, 0 = kernel's)\n"
+         "  -o metrics_addr=H:P   serve Prometheus metrics on http://H:P/metrics\n"
          "  -o allow_other,default_permissions,ro,fsname=NAME,...   FUSE options\n";
 }
 
@@ -173,6 +174,10 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
       ODFS_ASSIGN_OR_RETURN(m.max_threads, Number(key, val, 1, 1024));
     } else if (key == "read_ahead_kb") {
       ODFS_ASSIGN_OR_RETURN(m.read_ahead_kb, Number(key, val, 0, 1u << 20));
+    } else if (key == "metrics_addr") {
+      if (val.find(':') == std::string::npos)
+        return Bad(fmt::format("-o metrics_addr={}: expected host:port", val));
+      m.metrics_addr = val;
     } else {
       if (key == "fsname") have_fsname = true;
       if (key == "subtype") have_subtype = true;

@@ -14,6 +14,7 @@
 //   cache_timeout_max_ms=N kernel attribute/entry timeout while those
 //                          events flow (default 1000)
 //   max_threads=N          FUSE worker threads
+//   metrics_addr=HOST:PORT GET /metrics of this mount (fuse_metrics.h)
 //   read_ahead_kb=N        kernel read-ahead of the mount (default 1024;
 //                          0 keeps the kernel's)
 // mount(8)-only words (defaults, _netdev, auto, noauto, user, users, nouser,
@@ -53,6 +54,7 @@ struct MountOptions {
   uint32_t cache_timeout_max_ms = 1000;
   unsigned max_threads = 16;
   uint32_t read_ahead_kb = 1024;
+  std::string metrics_addr;  // empty = no metrics server
   client::ClientConfig client;      // dfscli.conf + -o overrides; metads set
   std::vector<std::string> fuse_opts;  // each one "key[=value]" for libfuse
 };

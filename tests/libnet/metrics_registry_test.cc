@@ -1,6 +1,7 @@
 // Metrics registry: exact Prometheus text rendering (HELP/TYPE lines, label
 // escaping, cumulative histogram buckets, +Inf, _sum/_count) and series reuse.
 #include "libnet/metrics.h"
+#include "libnet/request_metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -30,6 +31,34 @@ TEST(MetricsTest, CounterAndGaugeRenderExactly) {
             "# HELP odfs_inodes Inodes\n"
             "# TYPE odfs_inodes gauge\n"
             "odfs_inodes 42\n");
+}
+
+TEST(MetricsTest, CallbackCounterReadsAtRender) {
+  MetricsRegistry r;
+  double bytes = 10;
+  r.AddCallbackCounter("odfs_bytes_total", "Bytes", [&] { return bytes; },
+                       {{"dir", "/d1"}});
+  EXPECT_EQ(r.Render(),
+            "# HELP odfs_bytes_total Bytes\n"
+            "# TYPE odfs_bytes_total counter\n"
+            "odfs_bytes_total{dir=\"/d1\"} 10\n");
+  bytes = 4096;
+  EXPECT_NE(r.Render().find("odfs_bytes_total{dir=\"/d1\"} 4096\n"), std::string::npos);
+}
+
+TEST(MetricsTest, RequestMethodsAreLabelledByName) {
+  MetricsRegistry r;
+  RequestMetrics m(r, "odfs", [](uint16_t t) { return t == 107 ? std::string("Create") : ""; });
+  m.Record(107, StatusCode::Ok, 0.001);
+  m.Record(999, StatusCode::Ok, 0.001);  // the namer does not know it
+  m.Record(1, StatusCode::Ok, 0.001);    // the transport's Ping
+  std::string text = r.Render();
+  EXPECT_NE(text.find("odfs_requests_total{method=\"Create\",result=\"Ok\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("odfs_requests_total{method=\"999\",result=\"Ok\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("odfs_requests_total{method=\"Ping\",result=\"Ok\"} 1\n"),
+            std::string::npos);
 }
 
 TEST(MetricsTest, SameNameAndLabelsReturnsSameSeries) {
