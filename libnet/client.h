@@ -39,6 +39,7 @@
 #include "libnet/endpoint.h"
 #include "libnet/frame.h"
 #include "libnet/log.h"
+#include "libnet/peer_auth.h"
 #include "libnet/status.h"
 
 namespace opendfs {
@@ -55,6 +56,9 @@ struct ClientOptions {
   // e.g. a metad's own Paxos address, so peers and packet filters see the
   // member's address rather than the host's primary one.
   std::string source_host;
+  // With a key, every connection opens with the cluster-key handshake as
+  // `role` and carries MACs (peer_auth.h); mode is ignored (always initiate).
+  PeerAuthOptions peer_auth;
 };
 
 // A successful reply: the verified payload and the data trailer.

@@ -143,6 +143,10 @@ Status Replicator::Start() {
   so.workers = 1;
   so.name = "metad-paxos";
   so.limits.max_payload_len = 64u << 20;
+  so.peer_auth.key = options_.cluster_key;
+  so.peer_auth.role = fb::PeerRole::MetadPaxos;
+  so.peer_auth.mode = PeerAuthOptions::Mode::kRequire;
+  so.peer_auth.accept_roles = {fb::PeerRole::MetadPaxos};
   server_ = std::make_unique<Server>(so, logger_);
   auto one_way = [this](uint16_t method) {
     return [this, method](Request&& req, Responder&& resp) {
@@ -204,6 +208,8 @@ Status Replicator::Start() {
   // Paxos traffic leaves from this member's own address: peers (and packet
   // filters) see who sends it.
   co.source_host = SourceHostFor(server_->bound());
+  co.peer_auth.key = options_.cluster_key;
+  co.peer_auth.role = fb::PeerRole::MetadPaxos;
   client_ = std::make_unique<Client>(co, logger_);
   thread_ = std::thread([this] { Loop(); });
   logger_.Info("paxos: node {} serving peers on {}", options_.self_id,

@@ -84,6 +84,8 @@ namespace opendfs::replication {
 
 struct ReplicatorOptions {
   std::string bind;                  // this node's paxos endpoint (my_paxos)
+  // Set: peers must prove the cluster key and every Paxos frame is MACed.
+  std::shared_ptr<const ClusterKey> cluster_key;
   std::vector<std::string> members;  // every member's paxos endpoint; node id = position + 1
   paxos::NodeId self_id = paxos::kNoNode;
   std::string paxos_dir;             // the PaxosStore's RocksDB
