@@ -27,15 +27,12 @@ grep -q "other.key" "$E2E_ROOT/again.err" || fail "key generate's refusal does n
 bad="$E2E_ROOT/badblockd"
 mkdir -p "$bad/data"
 ns_srv=$(echo "$OPENDFS_METADS" | sed 's/:8000/:8001/g')
-cat > "$bad/datanode.conf" <<CONF
-Server server;
-server.bind_for_cli = "127.$E2E_NET.2.9:8100";
-server.ns_srv = "$ns_srv";
-server.data_dir = "$bad/data";
-server.error_log = "$bad/error.log";
-server.heartbeat_interval = 1;
-server.cluster_key_file = "$E2E_ROOT/other.key";
-CONF
+{
+  echo "Server server;"
+  printf 'server.%s = "%s";\n' bind_for_cli "127.$E2E_NET.2.9:8100" ns_srv "$ns_srv" \
+    data_dir "$bad/data" error_log "$bad/error.log" \
+    cluster_key_file "$E2E_ROOT/other.key"
+} > "$bad/datanode.conf"
 "$BUILD/blockd/opendfs-blockd" -c "$bad/datanode.conf" -f 2>/dev/null &
 e2e_bg $!
 for _ in $(seq 50); do grep -q "refusing peer" "$bad/error.log" 2>/dev/null && break; sleep 0.2; done
