@@ -155,7 +155,11 @@ Status Replicator::Start() {
       flatbuffers::FlatBufferBuilder fbb(16);
       fbb.Finish(fb::CreatePaxosAck(fbb));
       resp.Reply(fbb);
-      if (!m) return;
+      if (!m) {
+        logger_.Warn("paxos: refused message type {} from {}: malformed (sender, ballot "
+                     "round above 2^62 or unknown reason)", method, req.peer);
+        return;
+      }
       {
         std::lock_guard lock(mu_);
         if (!inbox_.Push(std::move(*m), req.payload.size())) return;  // full: counted
@@ -418,7 +422,15 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
       continue;
     }
     std::optional<Batch> b = DecodeBatch(e.value.bytes);
-    ODFS_CHECK(b.has_value());  // every member proposes well-formed batches
+    if (!b.has_value()) {
+      // Chosen, so every member sees these same bytes and skips them alike:
+      // applying nothing keeps the replicas identical; aborting would loop
+      // (the slot is replayed at every restart).
+      logger_.Error("paxos: slot {} holds a malformed batch ({} bytes); applied as a no-op",
+                    e.slot, e.value.bytes.size());
+      batches.emplace_back(std::nullopt);
+      continue;
+    }
     for (std::string_view r : b->records) records.push_back(store::LogRecord{next++, std::string(r)});
     batches.push_back(std::move(b));
   }
