@@ -593,7 +593,20 @@ void Replicator::SendSnapshot(paxos::NodeId peer, const Snapshot& snap) {
 }
 
 uint64_t Replicator::ReceiveChunk(const fb::PaxosInstallSnapshot& chunk, bool* complete) {
+  // Only the leader we follow ships state, and never more than the bound
+  // (issue 15 §5): anyone else's chunks, or a chunk past the bound, are
+  // refused and the buffer dropped.
+  const paxos::NodeId leader = status().leader;
   std::lock_guard lock(mu_);
+  const size_t len = chunk.data() ? chunk.data()->size() : 0;
+  if (chunk.from() != leader || leader == paxos::kNoNode ||
+      chunk.offset() + len > options_.snapshot_bytes_max) {
+    logger_.Warn("paxos: refused snapshot chunk from node {} (leader {}) at byte {}: {}",
+                 chunk.from(), leader, chunk.offset(),
+                 chunk.from() != leader ? "not the leader" : "above snapshot_bytes_max");
+    if (incoming_ && incoming_->from == chunk.from()) incoming_.reset();
+    return 0;
+  }
   if (chunk.offset() == 0)
     incoming_ = Snapshot{chunk.from(), chunk.snapshot_index(), chunk.log_index(), {}};
   if (!incoming_ || incoming_->slot != chunk.snapshot_index() || incoming_->from != chunk.from() ||
