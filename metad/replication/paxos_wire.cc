@@ -1,5 +1,7 @@
 #include "metad/replication/paxos_wire.h"
 
+#include <cstring>
+
 #include "paxos_generated.h"
 
 namespace opendfs::replication {
@@ -147,7 +149,14 @@ std::optional<paxos::Message> DecodeMessage(uint16_t method, const uint8_t* p,
     case fb::PaxosMethod::PaxosAccepted: {
       auto* r = flatbuffers::GetRoot<fb::PaxosAccepted>(p);
       paxos::Accepted a{FromWire(r->ballot(), &bad), {}};
-      if (r->slots() != nullptr) a.slots.assign(r->slots()->begin(), r->slots()->end());
+      if (r->slots() != nullptr) {
+        // The verifier checks a vector's length word (4-byte aligned), not
+        // that its 8-byte elements are: copy them out bytewise.
+        const uint8_t* at = r->slots()->Data();
+        a.slots.resize(r->slots()->size());
+        for (size_t i = 0; i < a.slots.size(); ++i)
+          std::memcpy(&a.slots[i], at + i * sizeof(uint64_t), sizeof(uint64_t));
+      }
       return done(r->from(), std::move(a));
     }
     case fb::PaxosMethod::PaxosReject: {
