@@ -1,6 +1,7 @@
 #include "blockd/blockd_node.h"
 
 #include "blockd/metad_link/identity.h"
+#include "libnet/cluster_key.h"
 
 #include <fmt/ranges.h>
 
@@ -28,6 +29,11 @@ Result<std::unique_ptr<BlockdNode>> BlockdNode::Start(const BlockdSettings& sett
 Status BlockdNode::Init(const NodeOptions& options) {
   if (settings_.data_dirs.empty())
     return Status(StatusCode::Invalid, "blockd: no data_dir configured");
+  // The key first: a blockd that cannot prove it must not touch its disks.
+  std::shared_ptr<const ClusterKey> key;
+  if (!settings_.cluster_key_file.empty()) {
+    ODFS_ASSIGN_OR_RETURN(key, LoadClusterKey(settings_.cluster_key_file));
+  }
   disk::StoreOptions so;
   so.data_dirs = settings_.data_dirs;
   ODFS_ASSIGN_OR_RETURN(store_, disk::BlockStore::Open(so, log_));
@@ -43,6 +49,9 @@ Status BlockdNode::Init(const NodeOptions& options) {
   co.name = "blockd-client";
   co.recv_buff_len = settings_.recv_buff_len;
   co.send_buff_len = settings_.send_buff_len;
+  // Every connection this client opens goes to a metad or another blockd.
+  co.peer_auth.key = key;
+  co.peer_auth.role = fb::PeerRole::Blockd;
   client_ = std::make_unique<Client>(co, log_);
 
   ServerOptions opts;
@@ -54,6 +63,12 @@ Status BlockdNode::Init(const NodeOptions& options) {
   opts.send_buff_len = settings_.send_buff_len;
   opts.name = "blockd";
   opts.request_metrics = metrics_.requests();
+  // Mounts and other blockds share this listener: a blockd copying a block
+  // here proves the key (peer_role Blockd); mounts are clients (issue 15 §2).
+  opts.peer_auth.key = key;
+  opts.peer_auth.role = fb::PeerRole::Blockd;
+  opts.peer_auth.mode = PeerAuthOptions::Mode::kAllow;
+  opts.peer_auth.accept_roles = {fb::PeerRole::Blockd};
   server_ = std::make_unique<Server>(opts, log_);
 
   // Links exist before the service (it reports through them) but start only

@@ -41,7 +41,8 @@ Result<BlockdSettings> LoadBlockdSettings(const ConfigFile& file) {
       .Size("scan_rate", &s.scan_rate_bytes_per_s, 0, 1ull << 40)
       .Int("scan_interval", &scan_interval, 1, 30 * 24 * 3600)
       .Size("copy_rate", &s.copy_rate_bytes_per_s, 0, 1ull << 40)
-      .String("rack", &s.rack);
+      .String("rack", &s.rack)
+      .String("cluster_key_file", &s.cluster_key_file);
   ODFS_RETURN_IF_ERROR(r.Finish());
   s.workers = static_cast<int>(workers);
   s.heartbeat_interval_s = static_cast<int>(heartbeat);

@@ -44,6 +44,9 @@ struct BlockdSettings {
   uint64_t copy_rate_bytes_per_s = 0;       // re-replication sends; 0 = unlimited
   std::string rack;                         // hint sent at registration
   std::string metrics_addr;                 // GET /metrics host:port; empty = off
+  // The cluster key (0600 file, libnet/cluster_key.h): registration,
+  // heartbeats, reports and block copies authenticate with it; empty = off.
+  std::string cluster_key_file;
 };
 
 // Reads the settings from a parsed config file.

@@ -12,6 +12,8 @@ packages=(
   # libraries
   libfuse3-dev libuv1-dev flatbuffers-compiler libflatbuffers-dev librocksdb-dev
   libisal-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  # HMAC-SHA-256 + CSPRNG for the cluster key (OpenSSL libcrypto)
+  libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # running and testing a mount

@@ -66,6 +66,8 @@ class ClientImpl : public Connection::Owner {
     conn_options_.recv_buff_len = options_.recv_buff_len;
     conn_options_.send_buff_len = options_.send_buff_len;
     conn_options_.source_host = options_.source_host;
+    conn_options_.peer_auth = options_.peer_auth;
+    conn_options_.peer_auth.mode = PeerAuthOptions::Mode::kInitiate;
     pool_ = std::make_unique<SendfilePool>(options_.sendfile_threads,
                                            std::chrono::seconds(30));
     ODFS_CHECK(uv_timer_init(lt_.loop(), &timer_) == 0);

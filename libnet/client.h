@@ -42,6 +42,7 @@
 #include "libnet/endpoint.h"
 #include "libnet/frame.h"
 #include "libnet/log.h"
+#include "libnet/peer_auth.h"
 #include "libnet/status.h"
 
 namespace opendfs {
@@ -62,6 +63,9 @@ struct ClientOptions {
   // bound on the pending table (a caller that outruns its servers waits,
   // or its async calls fail Busy, instead of growing it without limit).
   size_t max_pending_calls = 65536;
+  // With a key, every connection opens with the cluster-key handshake as
+  // `role` and carries MACs (peer_auth.h); mode is ignored (always initiate).
+  PeerAuthOptions peer_auth;
 };
 
 // A successful reply: the verified payload and the data trailer.

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "libnet/rpc_methods.h"
 #include "rpc_generated.h"
 
 namespace opendfs::detail {
@@ -71,6 +72,7 @@ struct Connection::WriteReq {
   Connection* conn;
   OutFrame frame;
   size_t bytes;
+  FrameTag tag;  // written after the frame on a sealed connection
 };
 
 Connection::Connection(LoopThread* loop, SendfilePool* pool, Owner* owner,
@@ -140,7 +142,15 @@ void Connection::Connect(const sockaddr* addr, std::string peer_name,
   int r = uv_tcp_connect(&connect_req_, &tcp_, addr, [](uv_connect_t* req, int status) {
     auto* c = static_cast<Connection*>(req->data);
     auto done = std::move(c->connect_done_);
-    if (status == 0) c->ApplySocketOptions();
+    if (status == 0) {
+      c->ApplySocketOptions();
+      const PeerAuthOptions& pa = c->options_.peer_auth;
+      if (pa.key && pa.mode == PeerAuthOptions::Mode::kInitiate) {
+        c->handshake_ = std::make_unique<PeerHandshake>(PeerHandshake::Side::kInitiator, *pa.key,
+                                                        pa.role, RandomPeerNonce());
+        c->SendHandshake(static_cast<uint16_t>(NetMethod::kPeerHello), 0, c->handshake_->Hello());
+      }
+    }
     if (done) done(status == 0 ? Status::Ok()
                                : (status == UV_ECONNREFUSED
                                       ? Status(StatusCode::ConnRefused,
@@ -215,8 +225,108 @@ void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
 }
 
 bool Connection::DeliverFrame(Frame&& f) {
+  if (recv_mac_) {
+    Status st = recv_mac_->Open(f.header_bytes, f.payload.span(), f.data.span(), f.tag);
+    if (!st.ok()) {
+      Refuse(st);
+      return false;
+    }
+  } else if (options_.peer_auth.key && HandshakeFrame(f)) {
+    return !closing_ && !paused_;
+  }
   owner_->OnFrame(this, std::move(f));
   return !closing_ && !paused_;
+}
+
+void Connection::Refuse(const Status& why) {
+  log_.Warn("{}: refusing peer {}: {}", component_, peer_, why.ToString());
+  Close(why);
+}
+
+void Connection::SendHandshake(uint16_t type, uint8_t flags, HandshakePayload payload) {
+  FrameHeader h;
+  h.type = type;
+  h.flags = flags;
+  OutFrame f(h, std::move(payload), DataSource());
+  unsent_ += f.bytes();
+  StartWrite(std::move(f));  // before anything held: the handshake goes first
+}
+
+void Connection::Established() {
+  send_mac_ = handshake_->TakeSendMac();
+  recv_mac_ = handshake_->TakeRecvMac();
+  peer_role_ = handshake_->peer_role();
+  handshake_.reset();
+  reader_.ExpectTags();
+  log_.Debug("{}: peer {} authenticated as role {}", component_, peer_,
+             static_cast<int>(peer_role_));
+  std::deque<OutFrame> held;
+  held.swap(held_);
+  for (OutFrame& f : held) {
+    unsent_ -= f.bytes();  // Send counts it again
+    Send(std::move(f));
+  }
+}
+
+bool Connection::HandshakeFrame(Frame& f) {
+  const PeerAuthOptions& pa = options_.peer_auth;
+  const uint16_t type = f.header.type;
+  const auto hello = static_cast<uint16_t>(NetMethod::kPeerHello);
+  const auto challenge = static_cast<uint16_t>(NetMethod::kPeerChallenge);
+  const auto proof = static_cast<uint16_t>(NetMethod::kPeerProof);
+  if (pa.mode == PeerAuthOptions::Mode::kInitiate) {
+    if (handshake_ == nullptr) {  // cannot happen: an initiator reads after its Hello
+      Refuse(Status(StatusCode::Unauthenticated, "frame before the handshake"));
+      return true;
+    }
+    if (type != challenge || (f.header.flags & kFlagError)) {
+      Refuse(Status(StatusCode::Unauthenticated,
+                    fmt::format("peer answered the cluster-key handshake with frame type {}{} "
+                                "(no key configured there?)",
+                                type, (f.header.flags & kFlagError) ? " (an error)" : "")));
+      return true;
+    }
+    Result<HandshakePayload> p = handshake_->OnChallenge(f.payload.span());
+    if (!p.ok()) {
+      Refuse(p.status());
+      return true;
+    }
+    SendHandshake(proof, 0, std::move(p).value());
+    Established();
+    return true;
+  }
+  // Acceptor.
+  if (handshake_ == nullptr) {
+    if (auth_decided_) return false;  // kAllow: a client connection
+    auth_decided_ = true;
+    if (type != hello) {
+      if (pa.mode == PeerAuthOptions::Mode::kAllow) return false;
+      Refuse(Status(StatusCode::Unauthenticated,
+                    fmt::format("first frame is type {}, not the cluster-key handshake", type)));
+      return true;
+    }
+    handshake_ = std::make_unique<PeerHandshake>(PeerHandshake::Side::kAcceptor, *pa.key,
+                                                 pa.role, RandomPeerNonce(), pa.accept_roles);
+    Result<HandshakePayload> p = handshake_->OnHello(f.payload.span());
+    if (!p.ok()) {
+      Refuse(p.status());
+      return true;
+    }
+    SendHandshake(challenge, kFlagResponse, std::move(p).value());
+    return true;
+  }
+  if (type != proof) {
+    Refuse(Status(StatusCode::Unauthenticated,
+                  fmt::format("frame type {} before the handshake completed", type)));
+    return true;
+  }
+  Status st = handshake_->OnProof(f.payload.span());
+  if (!st.ok()) {
+    Refuse(st);
+    return true;
+  }
+  Established();
+  return true;
 }
 
 void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
@@ -251,7 +361,9 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
 void Connection::Send(OutFrame frame) {
   if (closing_) return;  // dropped; a file range's on_done gets an error
   unsent_ += frame.bytes();
-  if (file_in_progress_ || !queue_.empty()) {
+  if (options_.peer_auth.key && handshake_ != nullptr) {
+    held_.push_back(std::move(frame));
+  } else if (file_in_progress_ || !queue_.empty()) {
     queue_.push_back(std::move(frame));
   } else {
     StartWrite(std::move(frame));
@@ -261,9 +373,15 @@ void Connection::Send(OutFrame frame) {
 
 void Connection::StartWrite(OutFrame frame) {
   size_t bytes = frame.bytes();
-  auto* w = new WriteReq{{}, this, std::move(frame), bytes};
+  if (send_mac_ && frame.data.is_file()) {
+    unsent_ -= bytes;
+    Close(Status(StatusCode::Internal,
+                 fmt::format("a file-range trailer cannot be sealed (to {})", peer_)));
+    return;
+  }
+  auto* w = new WriteReq{{}, this, std::move(frame), bytes, {}};
   w->req.data = w;
-  uv_buf_t bufs[3];
+  uv_buf_t bufs[4];
   unsigned n = 0;
   bufs[n++] = uv_buf_init(reinterpret_cast<char*>(w->frame.header), kFrameHeaderSize);
   if (w->frame.payload && w->frame.payload->size())
@@ -273,6 +391,12 @@ void Connection::StartWrite(OutFrame frame) {
   if (mem_len)
     bufs[n++] = uv_buf_init(reinterpret_cast<char*>(const_cast<uint8_t*>(mem)),
                             static_cast<unsigned>(mem_len));
+  if (send_mac_) {
+    std::span<const uint8_t> payload;
+    if (w->frame.payload) payload = {w->frame.payload->data(), w->frame.payload->size()};
+    w->tag = send_mac_->Seal(w->frame.header, payload, {mem, mem_len});
+    bufs[n++] = uv_buf_init(reinterpret_cast<char*>(w->tag.data()), kFrameTagSize);
+  }
   if (w->frame.data.is_file()) file_in_progress_ = true;
   int r = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), bufs, n, &OnWritten);
   if (r != 0) {
@@ -353,10 +477,15 @@ void Connection::Close(const Status& why) {
   if (closing_) return;
   closing_ = true;
   queue_.clear();  // unsent file ranges complete with an error
+  held_.clear();
   if (reading_) {
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
     reading_ = false;
   }
+  if (handshake_ != nullptr && !why.ok() && why.code() != StatusCode::Unauthenticated &&
+      why.code() != StatusCode::ShuttingDown)
+    log_.Warn("{}: peer {} left during the cluster-key handshake (a wrong key?): {}", component_,
+              peer_, why.ToString());
   owner_->OnClose(this, why);
   if (sendfile_running_) {
     // The worker owns the write side: make it fail fast, close after it.

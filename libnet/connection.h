@@ -19,6 +19,16 @@
 // read but not yet dispatched wait in pending_input_ (at most one staging
 // buffer, 64 KiB), so a peer pipelining requests cannot bypass the cap.
 //
+// Cluster key (options.peer_auth.key set; peer_auth.h): an initiator writes
+// PeerHello as soon as it is connected and holds every frame sent before the
+// handshake completes in held_; an acceptor answers the handshake itself
+// (never the owner) and, in kRequire mode, closes a connection whose first
+// frame is anything else. Once established, every frame written carries a
+// tag and every frame read must carry the right one; a failure closes the
+// connection with Unauthenticated and one Warn line. File-range trailers
+// cannot be sealed (the bytes never pass through the process): such a frame
+// closes a sealed connection.
+//
 // All methods on the loop thread. The object deletes itself after Close()
 // once libuv has closed the handle; the owner must forget it in OnClose.
 #pragma once
@@ -37,6 +47,7 @@
 #include "libnet/frame.h"
 #include "libnet/log.h"
 #include "libnet/loop_thread.h"
+#include "libnet/peer_auth.h"
 #include "libnet/sendfile_pool.h"
 
 namespace opendfs::detail {
@@ -73,6 +84,7 @@ class Connection {
     // Outgoing connections leave from this numeric address (port chosen by
     // the kernel); "" lets the kernel pick the source address.
     std::string source_host;
+    PeerAuthOptions peer_auth;  // no key: frames are neither checked nor sealed
   };
 
   Connection(LoopThread* loop, SendfilePool* pool, Owner* owner, Logger& log,
@@ -83,6 +95,8 @@ class Connection {
   const std::string& peer() const { return peer_; }
   bool closing() const { return closing_; }
   size_t unsent_bytes() const { return unsent_; }
+  // The authenticated peer's role; None for a client (or no key).
+  fb::PeerRole peer_role() const { return peer_role_; }
   void* user = nullptr;  // owner's per-connection state
 
   // Takes an accepted socket fd. Errors close the fd.
@@ -107,6 +121,12 @@ class Connection {
   static void OnClosed(uv_handle_t* h);
   void ApplySocketOptions();
   bool DeliverFrame(Frame&& f);
+  // The handshake's share of DeliverFrame: true when `f` was consumed by it
+  // (or closed the connection).
+  bool HandshakeFrame(Frame& f);
+  void SendHandshake(uint16_t type, uint8_t flags, HandshakePayload payload);
+  void Refuse(const Status& why);
+  void Established();
   void StartWrite(OutFrame frame);
   void StartSendfile(DataSource data, size_t bytes);
   void FinishSendfile(Status st, size_t bytes);
@@ -142,6 +162,13 @@ class Connection {
   bool want_read_ = false;   // StartReading() was called
   bool closing_ = false;
   bool handle_closed_ = false;
+  // Cluster-key state (see the file comment).
+  std::unique_ptr<PeerHandshake> handshake_;
+  std::unique_ptr<FrameMac> send_mac_;
+  std::unique_ptr<FrameMac> recv_mac_;
+  std::deque<OutFrame> held_;     // initiator: sent before the handshake completed
+  bool auth_decided_ = false;     // acceptor in kAllow: first frame seen
+  fb::PeerRole peer_role_ = fb::PeerRole::None;
 };
 
 }  // namespace opendfs::detail

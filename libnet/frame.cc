@@ -71,7 +71,7 @@ Status DecodeHeader(const uint8_t in[kFrameHeaderSize],
 }
 
 std::span<uint8_t> FrameReader::DirectBuffer() {
-  if (state_ == State::kHeader) return {};
+  if (state_ == State::kHeader || state_ == State::kTag) return {};
   Bytes& t = target();
   size_t left = t.size() - body_fill_;
   if (left < kDirectMin) return {};
@@ -85,6 +85,7 @@ bool FrameReader::Advance() {
     body_fill_ = 0;
     frame_.payload = Bytes(frame_.header.payload_len);
     frame_.data = Bytes(frame_.header.data_len);
+    std::memcpy(frame_.header_bytes, header_buf_, kFrameHeaderSize);
     if (frame_.header.payload_len != 0) return false;
   }
   if (state_ == State::kPayload) {
@@ -92,7 +93,16 @@ bool FrameReader::Advance() {
     state_ = State::kData;
     body_fill_ = 0;
   }
-  if (body_fill_ < frame_.data.size()) return false;
+  if (state_ == State::kData) {
+    if (body_fill_ < frame_.data.size()) return false;
+    if (tags_) {
+      state_ = State::kTag;
+      body_fill_ = 0;
+      return false;
+    }
+  } else if (body_fill_ < kFrameTagSize) {  // kTag
+    return false;
+  }
   state_ = State::kHeader;
   header_fill_ = 0;
   body_fill_ = 0;
@@ -101,7 +111,7 @@ bool FrameReader::Advance() {
 
 void FrameReader::CommitDirect(size_t n,
                                const std::function<bool(Frame&&)>& on_frame) {
-  ODFS_CHECK(state_ != State::kHeader);
+  ODFS_CHECK(state_ == State::kPayload || state_ == State::kData);
   ODFS_CHECK(body_fill_ + n <= target().size());
   body_fill_ += n;
   if (body_fill_ == target().size() && Advance()) on_frame(std::move(frame_));
@@ -121,6 +131,15 @@ Status FrameReader::Feed(const uint8_t* data, size_t n,
       n -= take;
       if (header_fill_ < kFrameHeaderSize) break;
       ODFS_RETURN_IF_ERROR(DecodeHeader(header_buf_, limits_, &frame_.header));
+      if (Advance() && !on_frame(std::move(frame_))) break;
+      continue;
+    }
+    if (state_ == State::kTag) {
+      size_t take = std::min(n, kFrameTagSize - body_fill_);
+      std::memcpy(frame_.tag.data() + body_fill_, data, take);
+      body_fill_ += take;
+      data += take;
+      n -= take;
       if (Advance() && !on_frame(std::move(frame_))) break;
       continue;
     }

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <functional>
 #include <span>
 
@@ -35,6 +36,9 @@ namespace opendfs {
 inline constexpr uint32_t kFrameMagic = 0x5346444Fu;
 inline constexpr uint8_t kFrameVersion = 1;
 inline constexpr size_t kFrameHeaderSize = 24;
+// On a connection sealed with the cluster key (peer_auth.h) every frame is
+// followed by this many bytes of MAC, not counted in its lengths.
+inline constexpr size_t kFrameTagSize = 16;
 
 enum FrameFlags : uint8_t {
   kFlagResponse = 1,
@@ -83,6 +87,8 @@ struct Frame {
   FrameHeader header;
   Bytes payload;
   Bytes data;
+  uint8_t header_bytes[kFrameHeaderSize];  // as received, for the MAC check
+  std::array<uint8_t, kFrameTagSize> tag{};  // when the reader expects tags
 };
 
 // Incremental frame parser for one connection's byte stream. Pure (no I/O):
@@ -113,11 +119,16 @@ class FrameReader {
               const std::function<bool(Frame&&)>& on_frame,
               size_t* consumed = nullptr);
 
+  // From the next frame on, every frame is followed by a kFrameTagSize tag
+  // (Frame::tag). May be called from on_frame: the switch then applies to the
+  // very next frame in the same input.
+  void ExpectTags() { tags_ = true; }
+
   // True when no partial frame is buffered.
   bool idle() const { return state_ == State::kHeader && header_fill_ == 0; }
 
  private:
-  enum class State { kHeader, kPayload, kData };
+  enum class State { kHeader, kPayload, kData, kTag };
   // Moves to the next state after a part completed; true when a frame is done.
   bool Advance();
   Bytes& target() { return state_ == State::kPayload ? frame_.payload : frame_.data; }
@@ -126,7 +137,8 @@ class FrameReader {
   State state_ = State::kHeader;
   uint8_t header_buf_[kFrameHeaderSize];
   size_t header_fill_ = 0;
-  size_t body_fill_ = 0;  // bytes of target() received
+  size_t body_fill_ = 0;  // bytes of target() (or of the tag) received
+  bool tags_ = false;
   Frame frame_;
 };
 

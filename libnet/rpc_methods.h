@@ -9,6 +9,11 @@ namespace opendfs {
 
 enum class NetMethod : uint16_t {
   kPing = 1,
+  // The cluster-key handshake (peer_auth.h); handled inside the connection,
+  // never by a registered handler.
+  kPeerHello = 2,
+  kPeerChallenge = 3,
+  kPeerProof = 4,
 };
 
 inline constexpr uint16_t kPingMethod = static_cast<uint16_t>(NetMethod::kPing);

@@ -55,6 +55,7 @@ class ServerLoop : public Connection::Owner,
     conn_options_.max_unsent_bytes = o.max_unsent_bytes;
     conn_options_.recv_buff_len = o.recv_buff_len;
     conn_options_.send_buff_len = o.send_buff_len;
+    conn_options_.peer_auth = o.peer_auth;
   }
 
   LoopThread& lt() { return lt_; }
@@ -187,7 +188,8 @@ void ServerLoop::OnFrame(Connection* c, Frame&& f) {
                   options_.request_metrics ? std::chrono::steady_clock::now()
                                            : std::chrono::steady_clock::time_point{},
                   one_way});
-  Request req{h.type, h.request_id, c->peer(), std::move(f.payload), std::move(f.data)};
+  Request req{h.type, h.request_id, c->peer(), std::move(f.payload), std::move(f.data),
+              c->peer_role()};
   it->second.fn(std::move(req), Responder(std::move(target)));
 }
 

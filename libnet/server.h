@@ -35,6 +35,7 @@
 #include "libnet/endpoint.h"
 #include "libnet/frame.h"
 #include "libnet/log.h"
+#include "libnet/peer_auth.h"
 #include "libnet/status.h"
 
 namespace opendfs {
@@ -55,6 +56,10 @@ struct ServerOptions {
   // Filled as each request is answered (method, result, latency); null = off.
   // Must outlive the Server.
   RequestMetrics* request_metrics = nullptr;
+  // Cluster key (peer_auth.h): kRequire for a daemon-only listener, kAllow
+  // where peers and clients share it (then Request::peer_role tells them
+  // apart). No key: every connection is a client.
+  PeerAuthOptions peer_auth;
 };
 
 struct ServerStats {
@@ -73,6 +78,9 @@ struct Request {
   std::string peer;  // "ip:port" of the caller
   Bytes payload;     // verified against the table registered for `type`
   Bytes data;        // raw data trailer, possibly empty
+  // The caller's role when its connection passed the cluster-key handshake;
+  // None for a client connection.
+  fb::PeerRole peer_role = fb::PeerRole::None;
 
   template <class T>
   const T* As() const {

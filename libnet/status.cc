@@ -72,6 +72,7 @@ int ToErrno(StatusCode code) {
     case C::FrameTooLarge: return EMSGSIZE;
     case C::ShuttingDown: return ESHUTDOWN;
     case C::Unreachable: return EHOSTUNREACH;
+    case C::Unauthenticated: return EACCES;
     case C::NotLeader: return EAGAIN;
     case C::LockHeld: return EAGAIN;
     case C::SessionExpired: return EIO;

@@ -68,14 +68,21 @@ void Node::OnCatchupRequest(NodeId from, const CatchupRequest& r) {
 
 void Node::OnCatchupReply(NodeId /*from*/, const CatchupReply& r) {
   if (role_ == Role::kLeader) return;  // a leader's prefix is already complete
+  // A reply contradicting a value we know is chosen comes from a faulty or
+  // hostile peer: refuse all of it (hostile input never aborts, issue 15).
+  for (const LogEntry& e : r.entries) {
+    if (e.slot > r.commit_index || e.slot > commit_index_) break;
+    if (e.slot > snapshot_index_ && !(log_.at(e.slot).value == e.value)) {
+      ++refused_catchup_replies_;
+      return;
+    }
+  }
   Slot c = commit_index_;
   for (const LogEntry& e : r.entries) {
     if (e.slot > r.commit_index) break;  // not vouched for as chosen
     if (e.slot <= snapshot_index_) continue;
     if (e.slot <= c) {
-      // Both are chosen values for the same slot: they must agree.
-      PAXOS_CHECK(log_.at(e.slot).value == e.value);
-      continue;
+      continue;  // agrees (checked above)
     }
     if (e.slot != c + 1) break;  // a gap: stale or reordered reply
     // A chosen value replaces whatever we had accepted here. Safe: the slot

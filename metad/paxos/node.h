@@ -71,6 +71,9 @@ class Node {
   NodeId leader_hint() const { return leader_hint_; }
   Ballot ballot() const { return promised_; }
   Slot commit_index() const { return commit_index_; }
+  // CatchupReplies refused whole because one of their chosen values
+  // differed from ours (a faulty or hostile peer).
+  uint64_t refused_catchup_replies() const { return refused_catchup_replies_; }
   Slot applied_index() const { return applied_index_; }
   Slot snapshot_index() const { return snapshot_index_; }
   Slot last_slot() const { return log_.empty() ? snapshot_index_ : log_.rbegin()->first; }
@@ -144,6 +147,7 @@ class Node {
   Slot snapshot_index_ = 0;
   std::map<Slot, LogEntry> log_;  // slots > snapshot_index_
   uint64_t max_seen_round_ = 0;
+  uint64_t refused_catchup_replies_ = 0;  // contradicted a chosen value we hold
 
   // Roles and timers.
   Role role_ = Role::kFollower;

@@ -1,5 +1,7 @@
 #include "metad/replication/paxos_wire.h"
 
+#include <cstring>
+
 #include "paxos_generated.h"
 
 namespace opendfs::replication {
@@ -10,8 +12,14 @@ using flatbuffers::FlatBufferBuilder;
 using flatbuffers::Offset;
 
 fb::PaxosBallot ToWire(const paxos::Ballot& b) { return fb::PaxosBallot(b.round, b.node_id); }
-paxos::Ballot FromWire(const fb::PaxosBallot* b) {
+// Rounds above this are refused: no honest member gets near it (one round per
+// election), and one near UINT64_MAX would wrap the next election's max + 1.
+constexpr uint64_t kMaxBallotRound = 1ull << 62;
+
+// Sets *bad for a ballot no member may send.
+paxos::Ballot FromWire(const fb::PaxosBallot* b, bool* bad) {
   if (b == nullptr) return {};
+  if (b->round() > kMaxBallotRound) *bad = true;
   return paxos::Ballot{b->round(), b->node_id()};
 }
 
@@ -29,14 +37,14 @@ Offset<flatbuffers::Vector<Offset<fb::PaxosLogEntry>>> Entries(
 }
 
 std::vector<paxos::LogEntry> Entries(
-    const flatbuffers::Vector<Offset<fb::PaxosLogEntry>>* es) {
+    const flatbuffers::Vector<Offset<fb::PaxosLogEntry>>* es, bool* bad) {
   std::vector<paxos::LogEntry> out;
   if (es == nullptr) return out;
   out.reserve(es->size());
   for (const fb::PaxosLogEntry* e : *es) {
     paxos::LogEntry le;
     le.slot = e->slot();
-    le.ballot = FromWire(e->ballot());
+    le.ballot = FromWire(e->ballot(), bad);
     le.value.is_noop = e->noop();
     if (e->value() != nullptr)
       le.value.bytes.assign(reinterpret_cast<const char*>(e->value()->data()), e->value()->size());
@@ -115,8 +123,9 @@ std::optional<paxos::Message> DecodeMessage(uint16_t method, const uint8_t* p,
                                             paxos::NodeId to) {
   paxos::Message m;
   m.to = to;
+  bool bad = false;  // a ballot above kMaxBallotRound anywhere in the message
   auto done = [&](uint32_t from, paxos::MessageBody body) -> std::optional<paxos::Message> {
-    if (from == paxos::kNoNode || from > 64 || from == to) return std::nullopt;
+    if (bad || from == paxos::kNoNode || from > 64 || from == to) return std::nullopt;
     m.from = from;
     m.body = std::move(body);
     return m;
@@ -124,39 +133,48 @@ std::optional<paxos::Message> DecodeMessage(uint16_t method, const uint8_t* p,
   switch (static_cast<fb::PaxosMethod>(method)) {
     case fb::PaxosMethod::PaxosPrepare: {
       auto* r = flatbuffers::GetRoot<fb::PaxosPrepare>(p);
-      return done(r->from(), paxos::Prepare{FromWire(r->ballot()), r->from_slot()});
+      return done(r->from(), paxos::Prepare{FromWire(r->ballot(), &bad), r->from_slot()});
     }
     case fb::PaxosMethod::PaxosPromise: {
       auto* r = flatbuffers::GetRoot<fb::PaxosPromise>(p);
-      return done(r->from(), paxos::Promise{FromWire(r->ballot()), r->commit_index(),
-                                            Entries(r->accepted())});
+      return done(r->from(), paxos::Promise{FromWire(r->ballot(), &bad), r->commit_index(),
+                                            Entries(r->accepted(), &bad)});
     }
     case fb::PaxosMethod::PaxosAccept: {
       auto* r = flatbuffers::GetRoot<fb::PaxosAccept>(p);
       return done(r->from(),
-                  paxos::Accept{FromWire(r->ballot()), Entries(r->entries()), r->commit_index()});
+                  paxos::Accept{FromWire(r->ballot(), &bad), Entries(r->entries(), &bad),
+                                r->commit_index()});
     }
     case fb::PaxosMethod::PaxosAccepted: {
       auto* r = flatbuffers::GetRoot<fb::PaxosAccepted>(p);
-      paxos::Accepted a{FromWire(r->ballot()), {}};
-      if (r->slots() != nullptr) a.slots.assign(r->slots()->begin(), r->slots()->end());
+      paxos::Accepted a{FromWire(r->ballot(), &bad), {}};
+      if (r->slots() != nullptr) {
+        // The verifier checks a vector's length word (4-byte aligned), not
+        // that its 8-byte elements are: copy them out bytewise.
+        const uint8_t* at = r->slots()->Data();
+        a.slots.resize(r->slots()->size());
+        for (size_t i = 0; i < a.slots.size(); ++i)
+          std::memcpy(&a.slots[i], at + i * sizeof(uint64_t), sizeof(uint64_t));
+      }
       return done(r->from(), std::move(a));
     }
     case fb::PaxosMethod::PaxosReject: {
       auto* r = flatbuffers::GetRoot<fb::PaxosReject>(p);
       if (static_cast<uint8_t>(r->reason()) > 2) return std::nullopt;
-      return done(r->from(), paxos::Reject{FromWire(r->ballot()), FromWire(r->promised()),
+      return done(r->from(), paxos::Reject{FromWire(r->ballot(), &bad),
+                                           FromWire(r->promised(), &bad),
                                            static_cast<paxos::RejectReason>(r->reason()),
                                            r->snapshot_index()});
     }
     case fb::PaxosMethod::PaxosHeartbeat: {
       auto* r = flatbuffers::GetRoot<fb::PaxosHeartbeat>(p);
       return done(r->from(),
-                  paxos::Heartbeat{FromWire(r->ballot()), r->commit_index(), r->sent_ms()});
+                  paxos::Heartbeat{FromWire(r->ballot(), &bad), r->commit_index(), r->sent_ms()});
     }
     case fb::PaxosMethod::PaxosHeartbeatAck: {
       auto* r = flatbuffers::GetRoot<fb::PaxosHeartbeatAck>(p);
-      return done(r->from(), paxos::HeartbeatAck{FromWire(r->ballot()), r->echo_sent_ms()});
+      return done(r->from(), paxos::HeartbeatAck{FromWire(r->ballot(), &bad), r->echo_sent_ms()});
     }
     case fb::PaxosMethod::PaxosCatchupRequest: {
       auto* r = flatbuffers::GetRoot<fb::PaxosCatchupRequest>(p);
@@ -164,16 +182,16 @@ std::optional<paxos::Message> DecodeMessage(uint16_t method, const uint8_t* p,
     }
     case fb::PaxosMethod::PaxosCatchupReply: {
       auto* r = flatbuffers::GetRoot<fb::PaxosCatchupReply>(p);
-      return done(r->from(), paxos::CatchupReply{r->commit_index(), Entries(r->entries())});
+      return done(r->from(), paxos::CatchupReply{r->commit_index(), Entries(r->entries(), &bad)});
     }
     case fb::PaxosMethod::PaxosPreVote: {
       auto* r = flatbuffers::GetRoot<fb::PaxosPreVote>(p);
-      return done(r->from(), paxos::PreVote{FromWire(r->ballot())});
+      return done(r->from(), paxos::PreVote{FromWire(r->ballot(), &bad)});
     }
     case fb::PaxosMethod::PaxosPreVoteReply: {
       auto* r = flatbuffers::GetRoot<fb::PaxosPreVoteReply>(p);
-      return done(r->from(), paxos::PreVoteReply{FromWire(r->ballot()), r->granted(),
-                                                 FromWire(r->promised())});
+      return done(r->from(), paxos::PreVoteReply{FromWire(r->ballot(), &bad), r->granted(),
+                                                 FromWire(r->promised(), &bad)});
     }
     default:
       return std::nullopt;

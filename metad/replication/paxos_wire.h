@@ -4,7 +4,8 @@
 // Happy path: EncodeMessage fills a builder and returns the method id; the
 // receiving server's handler for that id (payload already verified as the
 // registered table) calls DecodeMessage. Failure modes: an unknown method, a
-// missing required field or a sender outside 1..64 decodes to nullopt (the
+// missing required field, a sender outside 1..64 or a ballot round above
+// 2^62 (anywhere in the message) decodes to nullopt (the
 // driver drops it: the core copes with lost messages).
 #pragma once
 

@@ -144,6 +144,10 @@ Status Replicator::Start() {
   so.workers = 1;
   so.name = "metad-paxos";
   so.limits.max_payload_len = 64u << 20;
+  so.peer_auth.key = options_.cluster_key;
+  so.peer_auth.role = fb::PeerRole::MetadPaxos;
+  so.peer_auth.mode = PeerAuthOptions::Mode::kRequire;
+  so.peer_auth.accept_roles = {fb::PeerRole::MetadPaxos};
   server_ = std::make_unique<Server>(so, logger_);
   auto one_way = [this](uint16_t method) {
     return [this, method](Request&& req, Responder&& resp) {
@@ -152,7 +156,11 @@ Status Replicator::Start() {
       flatbuffers::FlatBufferBuilder fbb(16);
       fbb.Finish(fb::CreatePaxosAck(fbb));
       resp.Reply(fbb);
-      if (!m) return;
+      if (!m) {
+        logger_.Warn("paxos: refused message type {} from {}: malformed (sender, ballot "
+                     "round above 2^62 or unknown reason)", method, req.peer);
+        return;
+      }
       {
         std::lock_guard lock(mu_);
         if (!inbox_.Push(std::move(*m), req.payload.size())) return;  // full: counted
@@ -208,6 +216,8 @@ Status Replicator::Start() {
   // Paxos traffic leaves from this member's own address: peers (and packet
   // filters) see who sends it.
   co.source_host = SourceHostFor(server_->bound());
+  co.peer_auth.key = options_.cluster_key;
+  co.peer_auth.role = fb::PeerRole::MetadPaxos;
   client_ = std::make_unique<Client>(co, logger_);
   thread_ = std::thread([this] { Loop(); });
   syncer_ = std::thread([this] { SyncLoop(); });
@@ -443,7 +453,15 @@ void Replicator::ApplyCommitted(const std::vector<paxos::LogEntry>& committed) {
       continue;
     }
     std::optional<Batch> b = DecodeBatch(e.value.bytes);
-    ODFS_CHECK(b.has_value());  // every member proposes well-formed batches
+    if (!b.has_value()) {
+      // Chosen, so every member sees these same bytes and skips them alike:
+      // applying nothing keeps the replicas identical; aborting would loop
+      // (the slot is replayed at every restart).
+      logger_.Error("paxos: slot {} holds a malformed batch ({} bytes); applied as a no-op",
+                    e.slot, e.value.bytes.size());
+      batches.emplace_back(std::nullopt);
+      continue;
+    }
     for (std::string_view r : b->records) records.push_back(store::LogRecord{next++, std::string(r)});
     batches.push_back(std::move(b));
   }
@@ -652,7 +670,20 @@ void Replicator::SendSnapshot(paxos::NodeId peer, const Snapshot& snap) {
 }
 
 uint64_t Replicator::ReceiveChunk(const fb::PaxosInstallSnapshot& chunk, bool* complete) {
+  // Only the leader we follow ships state, and never more than the bound
+  // (issue 15 §5): anyone else's chunks, or a chunk past the bound, are
+  // refused and the buffer dropped.
+  const paxos::NodeId leader = status().leader;
   std::lock_guard lock(mu_);
+  const size_t len = chunk.data() ? chunk.data()->size() : 0;
+  if (chunk.from() != leader || leader == paxos::kNoNode ||
+      chunk.offset() + len > options_.snapshot_bytes_max) {
+    logger_.Warn("paxos: refused snapshot chunk from node {} (leader {}) at byte {}: {}",
+                 chunk.from(), leader, chunk.offset(),
+                 chunk.from() != leader ? "not the leader" : "above snapshot_bytes_max");
+    if (incoming_ && incoming_->from == chunk.from()) incoming_.reset();
+    return 0;
+  }
   if (chunk.offset() == 0)
     incoming_ = Snapshot{chunk.from(), chunk.snapshot_index(), chunk.log_index(), {}};
   if (!incoming_ || incoming_->slot != chunk.snapshot_index() || incoming_->from != chunk.from() ||

@@ -85,6 +85,8 @@ namespace opendfs::replication {
 
 struct ReplicatorOptions {
   std::string bind;                  // this node's paxos endpoint (my_paxos)
+  // Set: peers must prove the cluster key and every Paxos frame is MACed.
+  std::shared_ptr<const ClusterKey> cluster_key;
   std::vector<std::string> members;  // every member's paxos endpoint; node id = position + 1
   paxos::NodeId self_id = paxos::kNoNode;
   std::string paxos_dir;             // the PaxosStore's RocksDB
@@ -98,6 +100,9 @@ struct ReplicatorOptions {
   size_t record_bytes_max = 1 << 20;
   size_t max_batches_in_flight = 2;
   paxos::Slot retain_slots = 200000;  // slots kept for followers' catch-up
+  // Largest shipped snapshot a follower buffers (issue 15 §5: a bound on
+  // what a peer can make us hold). An fsimage above it cannot be shipped.
+  uint64_t snapshot_bytes_max = 8ull << 30;
   // Received Paxos messages waiting for the driver (PaxosInbox): past these
   // the newest are dropped (Paxos resends), never unbounded memory.
   size_t inbox_messages_max = 65536;

@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <time.h>
 
+#include "libnet/cluster_key.h"
 #include "metad/namespace/records.h"
 #include "metad/store/recovery.h"
 
@@ -36,6 +37,9 @@ int64_t MetaServer::NowMs() const {
 Result<std::unique_ptr<MetaServer>> MetaServer::Open(const MetadSettings& settings,
                                                      Logger& log) {
   std::unique_ptr<MetaServer> s(new MetaServer(settings, log));
+  if (!settings.cluster_key_file.empty()) {
+    ODFS_ASSIGN_OR_RETURN(s->cluster_key_, LoadClusterKey(settings.cluster_key_file));
+  }
   ODFS_ASSIGN_OR_RETURN(s->topology_, Topology::Parse(settings.topology));
   ODFS_ASSIGN_OR_RETURN(s->editlog_, store::RocksEditLog::Open(settings.editlog_dir));
   ODFS_ASSIGN_OR_RETURN(s->images_,
@@ -139,6 +143,11 @@ Status MetaServer::Start() {
   dn.workers = 1;
   dn.name = "metad-dn";
   dn.limits.max_payload_len = 64u << 20;  // full block reports
+  // Only blockds holding the cluster key may register and report.
+  dn.peer_auth.key = cluster_key_;
+  dn.peer_auth.role = fb::PeerRole::Metad;
+  dn.peer_auth.mode = PeerAuthOptions::Mode::kRequire;
+  dn.peer_auth.accept_roles = {fb::PeerRole::Blockd};
   dn_server_ = std::make_unique<Server>(dn, log_);
   RegisterBlockdHandlers();
 

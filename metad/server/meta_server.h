@@ -271,6 +271,7 @@ class MetaServer : public BlockCatalog {
 
   std::unique_ptr<Server> cli_server_;
   std::unique_ptr<Server> dn_server_;
+  std::shared_ptr<const ClusterKey> cluster_key_;  // null: no cluster_key_file
 
   std::mutex tick_mu_;
   std::condition_variable tick_cv_;

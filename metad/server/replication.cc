@@ -30,6 +30,7 @@ Status MetaServer::OpenReplication(const store::GroupCommitterHooks& hooks) {
     return Status(StatusCode::Invalid, "ot_cli must list one client address per ot_paxos entry");
   replication::ReplicatorOptions o;
   o.bind = settings_.my_paxos;
+  o.cluster_key = cluster_key_;
   o.members = members;
   o.self_id = static_cast<paxos::NodeId>(it - members.begin() + 1);
   o.paxos_dir = StripSlashes(settings_.editlog_dir) + ".paxos";

@@ -29,6 +29,7 @@ Result<MetadSettings> MetadSettings::Load(const ConfigFile& file) {
       .Int("dn_timeout", &s.dn_timeout_s, 1, 1 << 24)
       .String("topology", &s.topology)
       .String("metrics_addr", &s.metrics_addr)
+      .String("cluster_key_file", &s.cluster_key_file)
       .Size("default_blk_sz", &s.default_blk_sz, 64 << 10, 4ull << 30)
       .Int("default_blk_rep", &s.default_blk_rep, 1, 16)
       .Int("session_timeout", &s.session_timeout_s, 1, 1 << 20)

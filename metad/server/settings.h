@@ -52,6 +52,10 @@ struct MetadSettings {
   std::vector<std::string> ot_cli;
   // GET /metrics (Prometheus text format) on this host:port; empty = off.
   std::string metrics_addr;
+  // Ours (issue 15 §1): the cluster key (a 0600 file, libnet/cluster_key.h).
+  // Set: the Paxos and blockd listeners admit only peers proving it, and
+  // Paxos traffic is MACed. Empty: daemon connections are not authenticated.
+  std::string cluster_key_file;
 
   static Result<MetadSettings> Load(const ConfigFile& file);
 };

@@ -192,7 +192,10 @@ void MetaServer::ForgetGoneStaleReplicas(BlockdId blockd, std::span<const BlockI
         if (const BlockWrite* w = ns_->WriteOf(block)) consider(block, *w);
     }
   }
-  for (auto& [block, address] : gone) {
+  for (auto& entry : gone) {
+    // Named copies, not structured bindings: clang 14 cannot capture a binding in a lambda.
+    const BlockId block = entry.first;
+    const std::string address = entry.second;
     Status s = SubmitRecord(records::ForgetStaleReplica(block, address),
                             [this, block, address](const store::Committed& c) {
                               bool applied = c.index != 0 && last_apply_.status.ok();

@@ -97,6 +97,11 @@ class Parser {
     blockd->require_subcommand(1);
     Command(*blockd, "decommission", "drain a blockd before switching it off", "ADDR", 1, 1);
     Command(*blockd, "recommission", "stop draining it", "ADDR", 1, 1);
+    CLI::App* key = app_.add_subcommand("key", "the cluster key daemons authenticate with");
+    key->require_subcommand(1);
+    Command(*key, "generate", "a new random key: into a new 0600 FILE, else on stdout", "", 0, 0)
+        ->add_option("--out", a_.out_path, "the key file to create (never overwritten)")
+        ->type_name("FILE");
     // After the subcommands, which would otherwise inherit it.
     app_.footer(
         "The seed's -ls, -mkdir, -put, -get, -rm, -rmr are accepted too.\n"
@@ -130,6 +135,8 @@ class Parser {
         return Bad("cluster: which? cluster status");
       if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && where == "blockd")
         return Bad("blockd: which? blockd decommission|recommission ADDR");
+      if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && where == "key")
+        return Bad("key: which? key generate [--out FILE]");
       return Bad(fmt::format("{}: {}", where, Plain(e.what())));
     }
     a_.command = Selected();

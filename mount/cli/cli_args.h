@@ -5,7 +5,8 @@
 // Commands: ls [PATH...], mkdir [-p] PATH..., put [-f] LOCAL REMOTE,
 // get REMOTE LOCAL, rm PATH..., rmr PATH..., mv SRC DST, stat PATH...,
 // df, du [-s] PATH..., setrep [-R] PATH N, cluster status [--json],
-// fsck [PATH] [--blocks] [--locations], blockd decommission|recommission ADDR.
+// fsck [PATH] [--blocks] [--locations], blockd decommission|recommission ADDR,
+// key generate [--out FILE] (local: needs no cluster).
 // The seed's dfscli forms -ls, -mkdir, -put, -get, -rm, -rmr are the same
 // commands (any command works with a leading dash). Flags may come before or after the command's operands.
 //
@@ -38,6 +39,7 @@ struct CliArgs {
   bool json = false;         // cluster status --json
   bool blocks = false;       // fsck --blocks
   bool locations = false;    // fsck --locations
+  std::string out_path;      // key generate --out
   bool help = false;
   std::string help_text;  // with help: the help of the command given (or the top level)
   bool version = false;  // --version

@@ -65,5 +65,7 @@ int CmdDf(const CliArgs& a, Ctx& c);
 int CmdClusterStatus(const CliArgs& a, Ctx& c);
 int CmdFsck(const CliArgs& a, Ctx& c);
 int CmdDecommission(const CliArgs& a, Ctx& c, bool on);
+// Local, before any cluster is looked for (cmd_key.cc).
+int CmdKeyGenerate(const CliArgs& a);
 
 }  // namespace opendfs::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     std::fputs(parsed->help_text.c_str(), stdout);
     return 0;
   }
+  if (parsed->command == "key generate") return cli::CmdKeyGenerate(*parsed);
   auto found = cli::FindCluster(*parsed, cli::ReadCliEnv());
   if (!found.ok()) {
     std::fprintf(stderr, "opendfs: %s\n", found.status().message().c_str());

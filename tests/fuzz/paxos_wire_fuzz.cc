@@ -4,6 +4,8 @@
 // Ready draining between them. A forged message may be ignored or refused;
 // it must never abort the node.
 #include <cstdint>
+#include <algorithm>
+#include <vector>
 
 #include "libnet/frame.h"
 #include "metad/paxos/node.h"
@@ -44,9 +46,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   paxos::XorShiftRng rng(7);
   int64_t now = 1000;
   paxos::Node node(c, rng, now);
-  for (std::string_view piece : fuzz::Pieces(data, size)) {
-    if (piece.size() < 2) continue;
-    const auto* p = reinterpret_cast<const uint8_t*>(piece.data());
+  for (std::string_view view : fuzz::Pieces(data, size)) {
+    if (view.size() < 2) continue;
+    // The transport hands handlers payloads in their own allocation (Bytes),
+    // so aligned: give the decoder the same. Byte 2 is then aligned too.
+    std::vector<uint64_t> storage(view.size() / 8 + 2);
+    auto* p = reinterpret_cast<uint8_t*>(storage.data()) + 6;
+    std::copy(view.begin(), view.end(), reinterpret_cast<char*>(p));
+    std::string_view piece(reinterpret_cast<const char*>(p), view.size());
     uint16_t method = static_cast<uint16_t>(p[0] | (p[1] << 8));
     if (method == 0) {  // a committed value's batch, as every member decodes it
       (void)replication::DecodeBatch(piece.substr(2));

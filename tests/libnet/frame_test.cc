@@ -85,6 +85,40 @@ TEST(FrameHeader, RejectsBadMagicVersionAndOversize) {
   EXPECT_TRUE(DecodeHeader(buf, small, &d).ok());
 }
 
+// A sealed connection (peer_auth.h): after ExpectTags, called from on_frame,
+// the very next frame in the same input is read with its 16-byte tag; the
+// tag is not part of the frame's lengths and comes back in Frame::tag.
+TEST(FrameReader, ExpectTagsFromOnFrameAppliesToTheNextFrameInTheSameInput) {
+  std::vector<uint8_t> in = EncodeFrame(2, 1, PingPayload("hello"), {});
+  std::vector<uint8_t> second = EncodeFrame(50, 2, PingPayload("sealed"), {'d', 'a', 't', 'a'});
+  in.insert(in.end(), second.begin(), second.end());
+  for (uint8_t i = 0; i < kFrameTagSize; ++i) in.push_back(static_cast<uint8_t>(0xA0 + i));
+  std::vector<uint8_t> third = EncodeFrame(50, 3, {}, {});  // empty frame: tag only
+  in.insert(in.end(), third.begin(), third.end());
+  for (uint8_t i = 0; i < kFrameTagSize; ++i) in.push_back(i);
+  std::vector<Frame> got;
+  for (size_t chunk : {in.size(), size_t{1}, size_t{7}}) {
+    FrameReader reader(FrameLimits{});
+    got.clear();
+    for (size_t at = 0; at < in.size(); at += chunk) {
+      size_t n = std::min(chunk, in.size() - at);
+      ASSERT_TRUE(reader.Feed(in.data() + at, n, [&](Frame&& f) {
+        got.push_back(std::move(f));
+        if (got.size() == 1) reader.ExpectTags();
+        return true;
+      }).ok());
+    }
+    ASSERT_EQ(got.size(), 3u) << "chunk " << chunk;
+    EXPECT_EQ(got[1].header.request_id, 2u);
+    EXPECT_EQ(got[1].data.view(), "data");
+    EXPECT_EQ(got[1].tag[0], 0xA0);
+    EXPECT_EQ(got[1].tag[15], 0xAF);
+    EXPECT_EQ(got[2].header.request_id, 3u);
+    EXPECT_EQ(got[2].tag[15], 15);
+    EXPECT_TRUE(reader.idle());
+  }
+}
+
 TEST(FrameReader, ParsesFramesFedInRandomChunks) {
   std::mt19937 rng(42);
   std::vector<uint8_t> stream;

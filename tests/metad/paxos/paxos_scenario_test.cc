@@ -182,6 +182,32 @@ TEST(PaxosScenario, LaggingFollowerCatchesUpFromLeaderLog) {
   EXPECT_EQ(c.applied(3), c.applied(1));
 }
 
+// Issue 15 §5: a CatchupReply whose value for a slot we know is chosen
+// differs from ours (a faulty or hostile peer) is refused whole: no abort,
+// nothing stored, the commit index does not move.
+TEST(PaxosScenario, ContradictingCatchupReplyIsRefused) {
+  TestCluster c(3);
+  c.Elect(1);
+  for (int i = 0; i < 3; ++i) {
+    c.Propose(1, "v" + std::to_string(i));
+    c.Deliver();
+  }
+  c.Heartbeat(1);
+  const Slot commit = c.node(2).commit_index();
+  ASSERT_GE(commit, 3u);
+  Message m;
+  m.from = 3;
+  m.to = 2;
+  LogEntry forged{2, Ballot{1, 3}, Value::Of("forged")};
+  LogEntry beyond{commit + 1, Ballot{1, 3}, Value::Of("next")};
+  m.body = CatchupReply{commit + 1, {forged, beyond}};
+  c.node(2).Step(m, c.now());
+  EXPECT_EQ(c.node(2).refused_catchup_replies(), 1u);
+  EXPECT_EQ(c.node(2).commit_index(), commit);  // `beyond` was not taken either
+  c.Heartbeat(1);
+  EXPECT_EQ(c.applied(2), c.applied(1));
+}
+
 TEST(PaxosScenario, TrimmedLogMeansSnapshotNeeded) {
   TestCluster c(3);
   c.Elect(1);

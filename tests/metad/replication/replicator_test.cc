@@ -161,6 +161,34 @@ TEST_F(ReplicatorTest, LeaderCommitsFollowersRefuseAllApplyTheSame) {
   }
 }
 
+// Issue 15 §5: shipped state is taken only from the leader the follower
+// follows; a chunk claiming to come from another member is refused (no
+// buffering, not installed) and the group carries on.
+TEST_F(ReplicatorTest, InstallSnapshotFromANonLeaderIsRefused) {
+  int leader = WaitServing();
+  ASSERT_NE(leader, 0) << "no leader within 20 s";
+  EXPECT_EQ(SubmitMany(leader, "a", 20, 4), 20);
+  ASSERT_TRUE(WaitApplied(20));
+  int follower = leader % kMembers + 1;
+  int other = follower % kMembers + 1;
+  ASSERT_NE(other, leader);
+  Client c(ClientOptions{}, Logger::Quiet());
+  for (uint32_t from : {static_cast<uint32_t>(other), 77u}) {
+    flatbuffers::FlatBufferBuilder b;
+    auto data = b.CreateVector(std::vector<uint8_t>(1000, 1));
+    b.Finish(fb::CreatePaxosInstallSnapshot(b, from, 1000000, 0, data, true, 1000000));
+    auto r = c.Call<fb::PaxosInstallSnapshotReply>(
+        *Endpoint::Parse(PaxosAddr(follower)),
+        static_cast<uint16_t>(fb::PaxosMethod::PaxosInstallSnapshot), b);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_FALSE(r->As<fb::PaxosInstallSnapshotReply>()->installed()) << "from " << from;
+    EXPECT_EQ(r->As<fb::PaxosInstallSnapshotReply>()->next_offset(), 0u) << "from " << from;
+  }
+  EXPECT_EQ(SubmitMany(leader, "b", 20, 4), 20);
+  ASSERT_TRUE(WaitApplied(40));
+  ExpectSameHistory();
+}
+
 TEST_F(ReplicatorTest, NewLeaderAfterStopAndRestartedMemberCatchesUp) {
   int leader = WaitServing();
   ASSERT_NE(leader, 0);

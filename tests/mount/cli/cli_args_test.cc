@@ -54,6 +54,18 @@ TEST(ParseCliArgs, HealthCommands) {
   EXPECT_FALSE(ParseCliArgs({"ls", "--blocks"}).ok());
 }
 
+TEST(ParseCliArgs, KeyGenerate) {
+  auto k = ParseCliArgs({"key", "generate", "--out", "/etc/opendfs/cluster.key"});
+  ASSERT_TRUE(k.ok()) << k.status().ToString();
+  EXPECT_EQ(k->command, "key generate");
+  EXPECT_EQ(k->out_path, "/etc/opendfs/cluster.key");
+  EXPECT_EQ(ParseCliArgs({"key", "generate"})->out_path, "");
+  auto which = ParseCliArgs({"key"});
+  ASSERT_FALSE(which.ok());
+  EXPECT_EQ(which.status().message(), "key: which? key generate [--out FILE]");
+  EXPECT_FALSE(ParseCliArgs({"key", "generate", "extra"}).ok());
+}
+
 TEST(ParseCliArgs, SeedDfscliForms) {
   for (const char* cmd : {"ls", "mkdir", "put", "get", "rm", "rmr"}) {
     V argv = {"-c", "x.conf", std::string("-") + cmd, "/a"};
