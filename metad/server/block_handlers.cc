@@ -160,10 +160,16 @@ void MetaServer::RegisterBlockHandlers() {
              // now, older versions unwanted; the monitor (Revalidate asks it)
              // brings the block back to its goal.
              RevalidateReplicas(block);
-             flatbuffers::FlatBufferBuilder fbb(128);
-             fb::Attr wa = ToWire(res.attr);
-             fbb.Finish(fb::CreateCommitBlockReply(fbb, &wa));
-             out.Reply(fbb);
+             // The block is unlocked and its replicas recorded; only the
+             // writer's reply waits for the other mounts that cached the file
+             // to drop its attributes (size, mtime, set-id bits), so a stat
+             // there after the writer's fsync or close sees them.
+             ReplyAfterEvents(session, res, {}, out, [](const ApplyResult& r, Responder& o) {
+               flatbuffers::FlatBufferBuilder fbb(128);
+               fb::Attr wa = ToWire(r.attr);
+               fbb.Finish(fb::CreateCommitBlockReply(fbb, &wa));
+               o.Reply(fbb);
+             });
            });
   });
 

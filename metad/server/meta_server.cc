@@ -233,20 +233,27 @@ void MetaServer::CommitNotifying(std::string record, Responder* responder,
   Commit(std::move(record), responder,
          [this, from, events = std::move(events), on_applied = std::move(on_applied)](
              const ApplyResult& r, Responder& out) mutable {
-           if (r.replayed) return on_applied(r, out);  // nothing changed this time
-           // On the committer thread before the next record is applied, so
-           // interest and events are ordered with every other mutation.
-           for (const CacheEvent& e : events)
-             if (e.kind == CacheEvent::Kind::kEntry) invalidations_.Note(from, e.parent);
-           if (r.attr.ino != 0) {
-             invalidations_.Note(from, r.attr.ino);
-             events.push_back(CacheEvent::Inode(r.attr.ino));
-           }
-           auto result = std::make_shared<ApplyResult>(r);
-           auto resp = std::make_shared<Responder>(std::move(out));
-           invalidations_.Publish(from, events,
-                                  [result, resp, on_applied] { on_applied(*result, *resp); });
+           ReplyAfterEvents(from, r, std::move(events), out, std::move(on_applied));
          });
+}
+
+void MetaServer::ReplyAfterEvents(uint64_t from, const ApplyResult& r,
+                                  std::vector<CacheEvent> events, Responder& out,
+                                  AppliedFn reply) {
+  if (r.replayed) return reply(r, out);  // nothing changed this time
+  // On the committer thread before the next record is applied, so interest
+  // and events are ordered with every other mutation.
+  for (const CacheEvent& e : events)
+    if (e.kind == CacheEvent::Kind::kEntry) invalidations_.Note(from, e.parent);
+  if (r.attr.ino != 0) {
+    invalidations_.Note(from, r.attr.ino);
+    events.push_back(CacheEvent::Inode(r.attr.ino));
+  }
+  auto result = std::make_shared<ApplyResult>(r);
+  auto resp = std::make_shared<Responder>(std::move(out));
+  invalidations_.Publish(from, events, [result, resp, reply = std::move(reply)] {
+    reply(*result, *resp);
+  });
 }
 
 void MetaServer::AfterApply(const ApplyResult& r) {

@@ -102,6 +102,12 @@ class MetaServer : public BlockCatalog {
   // (invalidations.h) — a change is seen by every mount when it returns.
   void CommitNotifying(std::string record, Responder* responder, const fb::Caller* caller,
                        std::vector<CacheEvent> events, AppliedFn on_applied);
+  // The tail of CommitNotifying() for a handler whose apply step has
+  // follow-ups that must not wait (CommitBlock unlocks the block first):
+  // publishes `events` plus r's inode to the other interested sessions, then
+  // `reply`s once they applied them (or the bound passed).
+  void ReplyAfterEvents(uint64_t from, const ApplyResult& r, std::vector<CacheEvent> events,
+                        Responder& out, AppliedFn reply);
   // The caller's mount may cache inodes `a` and `b` (0 = none) from now on;
   // read handlers call it under ns_mu_, so no later mutation misses it.
   void NoteCached(const fb::Caller* caller, uint64_t a, uint64_t b = 0) {

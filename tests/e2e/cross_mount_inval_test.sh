@@ -7,7 +7,9 @@
 #    owner chmods D 0644 through A: B's stat/open of D/f fail EACCES at once;
 #  - rename on A: B sees the new name and not the old one at once;
 #  - unlink on A: B gets ENOENT at once;
-#  - chmod of f on A: B's stat shows the new mode at once.
+#  - chmod of f on A: B's stat shows the new mode at once;
+#  - block writes (a file past inline_max) on A, then fsync: B's stat shows
+#    the new size and mtime at once, and a non-root write's cleared S_ISUID.
 # Then: a leader kill — B drops its caches and stays exact afterwards.
 # B runs with cache_timeout_max_ms=30000 so that only the invalidations can
 # make these pass (a plain timeout would keep the stale view for 30 s).
@@ -84,6 +86,47 @@ PY
 }
 rounds "$MNT" "$MNTB" 200 || fail "cross-mount changes not seen at once"
 echo "chmod (ancestor and file), rename, unlink: seen through B at once, 200 rounds"
+
+blocks() {  # A-dir B-dir rounds
+  /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import os, stat, sys
+a, b, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+X = 4321
+pa, pb = os.path.join(a, "big"), os.path.join(b, "big")
+fd = os.open(pa, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o666)
+os.pwrite(fd, b"x" * 300_000, 0); os.fsync(fd)
+size = 300_000
+for i in range(n):
+    before = os.stat(pb)  # B caches the attributes
+    if before.st_size != size:
+        sys.exit(f"round {i}: B's size {before.st_size}, want {size}")
+    size += 700_000 + i  # crosses into new 1 MB blocks now and then
+    os.pwrite(fd, b"y", size - 1); os.fsync(fd)
+    after, mine = os.stat(pb), os.fstat(fd)
+    if after.st_size != size:
+        sys.exit(f"round {i}: B's size after A's fsync {after.st_size}, want {size}")
+    if after.st_mtime_ns != mine.st_mtime_ns:
+        sys.exit(f"round {i}: B's mtime {after.st_mtime_ns}, A's {mine.st_mtime_ns}")
+os.close(fd)
+# A non-root write clears S_ISUID; B sees it at once.
+os.chmod(pa, 0o4666)
+if os.stat(pb).st_mode & stat.S_ISUID == 0:
+    sys.exit("B does not see S_ISUID after the chmod on A")
+pid = os.fork()
+if pid == 0:
+    os.setgroups([]); os.setgid(X); os.setuid(X)
+    f = os.open(pa, os.O_WRONLY); os.pwrite(f, b"z", 10); os.fsync(f); os.close(f)
+    os._exit(0)
+if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+    sys.exit("X's write on A failed")
+mode = os.stat(pb).st_mode & 0o7777
+if mode != 0o666:
+    sys.exit(f"B's mode after a non-root write on A: {oct(mode)}, want 0o666")
+print(f"{n} block-write rounds exact")
+PY
+}
+blocks "$MNT" "$MNTB" 30 || fail "another mount's block writes not seen at once"
+echo "block writes + fsync on A (size, mtime, cleared S_ISUID): seen through B at once"
 
 # A leader change: the new leader knows nothing of B's caches; B drops them
 # and subscribes again, and is exact from then on.
