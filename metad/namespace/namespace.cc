@@ -88,6 +88,8 @@ ApplyResult Namespace::ApplyOp(const fb::EditRecord& record) {
     case T::EditSettleBlock: return ApplySettleBlock(*record.op_as_EditSettleBlock());
     case T::EditForgetStaleReplica:
       return ApplyForgetStaleReplica(*record.op_as_EditForgetStaleReplica());
+    case T::EditBatch: return ApplyBatch(*record.op_as_EditBatch());
+    case T::EditReserveInodes: return ApplyReserveInodes(*record.op_as_EditReserveInodes());
     case T::NONE: break;
   }
   return Fail(StatusCode::Invalid, "editlog record with unknown operation");

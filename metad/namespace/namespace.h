@@ -154,6 +154,12 @@ class Namespace {
   ApplyResult ApplyWriteInline(const fb::EditWriteInline& r);
   ApplyResult ApplySettleBlock(const fb::EditSettleBlock& r);          // ns_block_writes.cc
   ApplyResult ApplyForgetStaleReplica(const fb::EditForgetStaleReplica& r);
+  ApplyResult ApplyBatch(const fb::EditBatch& r);                       // ns_batch.cc
+  ApplyResult ApplyReserveInodes(const fb::EditReserveInodes& r);
+  // A new inode's id is acceptable (ns_create.cc).
+  Status CheckFreshInode(InodeId id) const;
+  // Applying the sub-records of an EditBatch.
+  bool in_batch_ = false;
 
   // Block write state steps (ns_block_writes.cc).
   // Opens a write of `block` (now at its new version) from `from_version`.

@@ -11,24 +11,24 @@
 #include "metad/namespace/permission.h"
 
 namespace opendfs::metad {
-namespace {
 
-// The leader hands out ids in increasing order, so a new id is always above
-// every id applied so far; anything else is a leader bug or a replayed record.
-Status CheckFreshInode(InodeId id, InodeId max_seen) {
-  if (id == 0 || id <= max_seen)
-    return Status(StatusCode::Invalid, "inode id is not fresh");
-  return Status::Ok();
+// The leader hands out ids in increasing order, so outside a batch a new id is
+// above every id applied so far (anything else is a leader bug or a replayed
+// record). Inside a batch (EditBatch) it may be an id the leader delegated to
+// a mount (EditReserveInodes: at or below the counter) that no inode has.
+Status Namespace::CheckFreshInode(InodeId id) const {
+  if (id == 0) return Status(StatusCode::Invalid, "inode id is not fresh");
+  if (id > max_inode_id_) return Status::Ok();
+  if (in_batch_ && inodes_.Find(id) == nullptr) return Status::Ok();
+  return Status(StatusCode::Invalid, "inode id is not fresh");
 }
-
-}  // namespace
 
 ApplyResult Namespace::ApplyMkdir(const fb::EditMkdir& r) {
   NS_CRED(cred, r);
   NS_ASSIGN(Inode* parent, SearchableDir(r.parent(), cred));
   const std::string_view name = Str(r.name());
   NS_TRY(MayCreate(*parent, name, cred));
-  NS_TRY(CheckFreshInode(r.inode(), max_inode_id_));
+  NS_TRY(CheckFreshInode(r.inode()));
   InheritedAcls acls;
   const uint32_t mode = CreateMode(*parent, S_IFDIR | (r.mode() & 07777), r.umask(), &acls);
   Inode* n = NewInode(r.inode(), *parent, mode, cred, r.time_ns());
@@ -74,7 +74,7 @@ ApplyResult Namespace::ApplyCreate(const fb::EditCreate& r) {
     if (r.replication() == 0)
       return Fail(StatusCode::Invalid, "replication goal must be at least 1");
   }
-  NS_TRY(CheckFreshInode(r.inode(), max_inode_id_));
+  NS_TRY(CheckFreshInode(r.inode()));
 
   InheritedAcls acls;
   const uint32_t mode = CreateMode(*parent, type | (r.mode() & 07777), r.umask(), &acls);
@@ -105,7 +105,7 @@ ApplyResult Namespace::ApplySymlink(const fb::EditSymlink& r) {
     return Fail(StatusCode::NameTooLong, "symlink target longer than 4096 bytes");
   if (target.find('\0') != std::string_view::npos)
     return Fail(StatusCode::Invalid, "symlink target contains NUL");
-  NS_TRY(CheckFreshInode(r.inode(), max_inode_id_));
+  NS_TRY(CheckFreshInode(r.inode()));
   Inode* n = NewInode(r.inode(), *parent, S_IFLNK | 0777, cred, r.time_ns());
   n->size = target.size();
   symlinks_.emplace(n->id, std::string(target));

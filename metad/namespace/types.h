@@ -151,6 +151,11 @@ struct ApplyResult {
   bool has_block = false;
   uint32_t block_index = 0;
   BlockInfo block;
+  // EditBatch: one result per sub-record, in order (the batch's own status
+  // is Ok unless the batch itself was malformed).
+  std::vector<ApplyResult> batch;
+  // EditReserveInodes: the first delegated id (count from the record).
+  InodeId first_reserved = 0;
 };
 
 }  // namespace opendfs::metad
