@@ -7,8 +7,8 @@ namespace opendfs::mountfs {
 using std::chrono::milliseconds;
 
 FsEvents::FsEvents(FsEventsOptions options, client::MetaClient& meta, fuse_session* se,
-                   InodeTable& inodes, KernelEntries& entries, Logger& log)
-    : options_(options), meta_(meta), se_(se), inodes_(inodes), entries_(entries), log_(log) {}
+                   InodeTable& inodes, KernelNames& names, Logger& log)
+    : options_(options), meta_(meta), se_(se), inodes_(inodes), names_(names), log_(log) {}
 
 FsEvents::~FsEvents() { Stop(); }
 
@@ -96,12 +96,22 @@ void FsEvents::Apply(const client::CacheEventInfo& e) {
     case fb::CacheEventKind::Reset:
       DropAll("reset by metad");
       return;
+    case fb::CacheEventKind::DirNames:
+      // Another mount leases the directory now and changes it without
+      // telling: nothing the kernel cached of it stays.
+      for (const auto& [dir, name] : names_.NamesIn(e.ino))
+        (void)fuse_lowlevel_notify_inval_entry(se_, dir, name.data(), name.size());
+      (void)fuse_lowlevel_notify_inval_inode(se_, e.ino, 0, 0);
+      return;
+    case fb::CacheEventKind::Recall:
+      // This mount takes no directory lease yet: nothing to give back.
+      return;
   }
 }
 
 void FsEvents::DropAll(const char* why) {
   std::vector<uint64_t> inodes = inodes_.Known();
-  auto names = entries_.TakeAll();
+  auto names = names_.TakeAll();
   log_.Debug("mount: cache events: {}: dropping {} inodes' attributes and {} entries", why,
              inodes.size(), names.size());
   for (const auto& [parent, name] : names)

@@ -18,7 +18,7 @@
 // event, or a new epoch (a new leader, a renewed session: it knows nothing
 // of what this kernel cached) drops every cache: the attributes of every
 // inode the kernel holds (InodeTable) and every name noted in
-// KernelEntries. A notify that fails (the kernel has no such inode) is
+// KernelNames. A notify that fails (the kernel has no such inode) is
 // ignored.
 //
 // Threads: Start/Stop from the owner; healthy() from any thread.
@@ -35,7 +35,7 @@
 #include "libnet/log.h"
 #include "mount/client/meta_client.h"
 #include "mount/fuse/inode_table.h"
-#include "mount/fuse/kernel_entries.h"
+#include "mount/fuse/kernel_names.h"
 
 namespace opendfs::mountfs {
 
@@ -48,7 +48,7 @@ class FsEvents {
  public:
   // All references must outlive the FsEvents.
   FsEvents(FsEventsOptions options, client::MetaClient& meta, fuse_session* se,
-           InodeTable& inodes, KernelEntries& entries, Logger& log);
+           InodeTable& inodes, KernelNames& names, Logger& log);
   ~FsEvents();  // Stop()
 
   void Start();
@@ -66,7 +66,7 @@ class FsEvents {
   client::MetaClient& meta_;
   fuse_session* const se_;
   InodeTable& inodes_;
-  KernelEntries& entries_;
+  KernelNames& names_;
   Logger& log_;
   std::atomic<bool> healthy_{false};
   uint64_t epoch_ = 0;  // event thread only
