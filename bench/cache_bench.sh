@@ -14,20 +14,15 @@
 # Needs root and FUSE. Uses 127.203.0.0/16. Prints one row per setting and
 # ratios against the baseline measured in the same run.
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 files=${1:-2000}
 secs=${2:-15}
-root=$(mktemp -d /var/tmp/opendfs-cache.XXXXXX)
+bench_root cache
 mntb="$root/mntb"
-cleanup() {
-  grep -q " $mntb fuse" /proc/mounts && umount -l "$mntb"
-  "$src/deploy/opendfs-local" down --root "$root" >/dev/null 2>&1 || true
-  rm -rf "$root"
-}
-trap cleanup EXIT
-"$src/deploy/opendfs-local" up --root "$root" --mount "$root/mnt" --net 203 --metads 3 >/dev/null
-# shellcheck disable=SC1091
-. "$root/cluster.env"
+# shellcheck disable=SC2016  # expanded at exit
+bench_on_exit 'grep -q " $mntb fuse" /proc/mounts && umount -l "$mntb"'
+bench_up --mount "$root/mnt" --net 203 --metads 3
 mkdir -p "$mntb"
 python3 - "$root/mnt/tree" "$files" <<'PY'
 import os, sys

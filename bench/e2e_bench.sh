@@ -8,19 +8,15 @@
 # Usage: bench/e2e_bench.sh [SIZE_MB (default 1024)] [FILES (default 2000)]
 # Needs root, /dev/fuse and fio. Prints "figure local opendfs ratio".
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 size_mb=${1:-1024}
 files=${2:-2000}
-root=$(mktemp -d /var/tmp/opendfs-bench.XXXXXX)
+bench_root bench
 mnt="$root/mnt"
 localdir="$root/local"
 mkdir -p "$localdir"
-cleanup() {
-  "$src/deploy/opendfs-local" down --root "$root" >/dev/null 2>&1 || true
-  rm -rf "$root"
-}
-trap cleanup EXIT
-"$src/deploy/opendfs-local" up --root "$root" --mount "$mnt" --net 200 --set blk_rep=3 >/dev/null
+bench_up --mount "$mnt" --net 200 --set blk_rep=3
 
 now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.3f}')"; }

@@ -15,24 +15,16 @@
 # errors (must be 0, with errno per kind), shadow mismatches and the longest
 # stall per kill. Exits 1 when the load saw an error. Uses 127.202.0.0/16.
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 trials=${1:-20}
-root=$(mktemp -d /var/tmp/opendfs-failover.XXXXXX)
 writer=""
 load=""
-cleanup() {
-  [ -n "$writer" ] && kill "$writer" 2>/dev/null || true
-  [ -n "$load" ] && kill "$load" 2>/dev/null || true
-  "$src/deploy/opendfs-local" down --root "$root" >/dev/null 2>&1 || true
-  rm -rf "$root"
-}
-trap cleanup EXIT
-"$src/deploy/opendfs-local" up --root "$root" --mount "$root/mnt" --net 202 --metads 3 >/dev/null
-# shellcheck disable=SC1091
-. "$root/cluster.env"
-export OPENDFS_METADS
-cli=${ODFS_BUILD_DIR:-$src/build}/mount/opendfs
-[ -x "$cli" ] || cli=$(command -v opendfs)
+bench_root failover
+bench_on_exit '[ -n "$writer" ] && kill "$writer"'
+bench_on_exit '[ -n "$load" ] && kill "$load"'
+bench_up --mount "$root/mnt" --net 202 --metads 3
+cli=$(bench_cli)
 status() { "$cli" cluster status --json 2>/dev/null; }
 
 mkdir -p "$root/mnt/w"

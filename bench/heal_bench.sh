@@ -11,24 +11,15 @@
 #        unlimited, e.g. 50MB)] [MAX_COPIES (default 4)]
 # Needs root (opendfs-local). Uses 127.201.0.0/16.
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 size_mb=${1:-1024}
 copy_rate=${2:-0}
 max_copies=${3:-4}
-root=$(mktemp -d /var/tmp/opendfs-heal.XXXXXX)
-cleanup() {
-  "$src/deploy/opendfs-local" down --root "$root" >/dev/null 2>&1 || true
-  rm -rf "$root"
-}
-trap cleanup EXIT
-local_cli="$src/deploy/opendfs-local"
-"$local_cli" up --root "$root" --metads 1 --blockds 4 --net 201 --set dn_timeout=5 \
-  --set copy_rate="$copy_rate" --set replication_max_copies="$max_copies" >/dev/null
-# shellcheck disable=SC1091
-. "$root/cluster.env"
-export OPENDFS_METADS
-cli=${ODFS_BUILD_DIR:-$src/build}/mount/opendfs
-[ -x "$cli" ] || cli=$(command -v opendfs)
+bench_root heal
+bench_up --metads 1 --blockds 4 --net 201 --set dn_timeout=5 \
+  --set copy_rate="$copy_rate" --set replication_max_copies="$max_copies"
+cli=$(bench_cli)
 ms() { date +%s%3N; }
 healthy() {
   "$cli" fsck / > "$root/fsck.out" 2>&1 || return 1
