@@ -439,7 +439,7 @@ void MetaServer::RegisterClientHandlers() {
   // the ones acting); a follower sends the client there, and answers itself
   // only while it knows no leader (an election, a lost quorum).
   cli_server_->Handle<fb::ClusterStatusRequest>(
-      M(fb::MetaMethod::ClusterStatus), [this](Request&&, Responder&& resp) {
+      M(fb::MetaMethod::ClusterStatus), [this](Request&& req, Responder&& resp) {
         if (replicated() && !replicator_->serving()) {
           std::string leader = LeaderCliAddress();
           if (!leader.empty() && leader != settings_.bind_for_cli)
@@ -459,11 +459,15 @@ void MetaServer::RegisterClientHandlers() {
               fbb, fbb.CreateString(m.address), fbb.CreateString(m.role),
               fbb.CreateString(m.ballot), m.committed_index, m.applied_index, m.is_leader));
         const ReplicationCounters& rc = v.replication;
+        const bool with_metrics = req.As<fb::ClusterStatusRequest>()->with_metrics();
+        auto text = with_metrics ? fbb.CreateString(metrics_.Render())
+                                 : flatbuffers::Offset<flatbuffers::String>();
         fbb.Finish(fb::CreateClusterStatusReply(fbb, fbb.CreateVector(metads),
                                                 fbb.CreateVector(rows), v.files, v.blocks,
                                                 rc.under_replicated, rc.missing, rc.corrupt,
                                                 rc.pending_copies, rc.pending_deletions,
-                                                rc.copies_completed, rc.waiting_for_reports));
+                                                rc.copies_completed, rc.waiting_for_reports,
+                                                text));
         resp.Reply(fbb);
       });
 }

@@ -93,6 +93,11 @@ class Parser {
     cluster->require_subcommand(1);
     Command(*cluster, "status", "metads, blockds and replication queues", "", 0, 0)
         ->add_flag("--json", a_.json, "one JSON document");
+    CLI::App* top = Command(app_, "top", "live per-operation rates of the cluster's leader", "", 0, 0);
+    top->add_option("-i,--interval", a_.interval_s, "seconds between refreshes (default 2)")
+        ->check(CLI::Range(0.1, 3600.0));
+    top->add_option("--count", a_.count, "stop after N refreshes (default: until interrupted)")
+        ->check(CLI::NonNegativeNumber);
     CLI::App* blockd = app_.add_subcommand("blockd", "administer one blockd (root only)");
     blockd->require_subcommand(1);
     Command(*blockd, "decommission", "drain a blockd before switching it off", "ADDR", 1, 1);

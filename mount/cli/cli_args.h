@@ -40,6 +40,8 @@ struct CliArgs {
   bool blocks = false;       // fsck --blocks
   bool locations = false;    // fsck --locations
   std::string out_path;      // key generate --out
+  double interval_s = 2;     // top --interval
+  int count = 0;             // top --count (0: until interrupted)
   bool help = false;
   std::string help_text;  // with help: the help of the command given (or the top level)
   bool version = false;  // --version

@@ -99,6 +99,7 @@ int RunCommand(const CliArgs& a, Ctx& c) {
   if (n == "du") return CmdDu(a, c);
   if (n == "setrep") return CmdSetrep(a, c);
   if (n == "cluster status") return CmdClusterStatus(a, c);
+  if (n == "top") return CmdTop(a, c);
   if (n == "fsck") return CmdFsck(a, c);
   if (n == "blockd decommission") return CmdDecommission(a, c, true);
   if (n == "blockd recommission") return CmdDecommission(a, c, false);

@@ -58,6 +58,7 @@ int CmdRm(const CliArgs& a, Ctx& c, bool recursive);
 int CmdMv(const CliArgs& a, Ctx& c);
 int CmdStat(const CliArgs& a, Ctx& c);
 int CmdDu(const CliArgs& a, Ctx& c);
+int CmdTop(const CliArgs& a, Ctx& c);  // cmd_cluster.cc
 int CmdSetrep(const CliArgs& a, Ctx& c);
 int CmdPut(const CliArgs& a, Ctx& c);
 int CmdGet(const CliArgs& a, Ctx& c);

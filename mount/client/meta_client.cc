@@ -682,13 +682,13 @@ Result<uint64_t> MetaClient::SetGoal(const Cred& c, uint64_t ino,
   return r.As<fb::SetGoalReply>()->changed();
 }
 
-Result<ClusterInfo> MetaClient::ClusterStatus(const Cred& c) {
+Result<ClusterInfo> MetaClient::ClusterStatus(const Cred& c, bool with_metrics) {
   ODFS_ASSIGN_OR_RETURN(
       Reply r, Invoke<fb::ClusterStatusReply>(
                    fb::MetaMethod::ClusterStatus, Retry::kIdempotent,
                    [&](fbs::FlatBufferBuilder& b) {
                      auto caller = MakeCaller(b, c);
-                     return fb::CreateClusterStatusRequest(b, caller).Union();
+                     return fb::CreateClusterStatusRequest(b, caller, with_metrics).Union();
                    }));
   const auto* rep = r.As<fb::ClusterStatusReply>();
   auto str = [](const fbs::String* s) { return s ? s->str() : std::string(); };
@@ -702,6 +702,7 @@ Result<ClusterInfo> MetaClient::ClusterStatus(const Cred& c) {
   info.pending_deletions = rep->pending_deletions();
   info.copies_completed = rep->copies_completed();
   info.waiting_for_reports = rep->waiting_for_reports();
+  info.metrics_text = str(rep->metrics_text());
   if (rep->metads()) {
     for (const auto* m : *rep->metads()) {
       info.metads.push_back({str(m->address()), str(m->role()), str(m->ballot()),

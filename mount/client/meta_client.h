@@ -130,7 +130,8 @@ class MetaClient {
                                const ExplicitTimes* times = nullptr);
   Result<uint64_t> SetGoal(const Cred& c, uint64_t ino, uint16_t replication,
                            bool recursive);
-  Result<ClusterInfo> ClusterStatus(const Cred& c);
+  // with_metrics: ClusterInfo.metrics_text gets the answering metad's metrics.
+  Result<ClusterInfo> ClusterStatus(const Cred& c, bool with_metrics = false);
   // Admin: start (true) or stop draining the blockd at `address`.
   Result<BlockdAdminResult> Decommission(const Cred& c, std::string_view address, bool on);
   Result<FsckFileInfo> Fsck(const Cred& c, uint64_t ino);

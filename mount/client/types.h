@@ -165,6 +165,7 @@ struct ClusterInfo {
   uint64_t pending_deletions = 0;
   uint64_t copies_completed = 0;
   bool waiting_for_reports = false;
+  std::string metrics_text;  // asked for: the answering metad's /metrics text
 };
 
 struct BlockdAdminResult {

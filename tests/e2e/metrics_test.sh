@@ -8,7 +8,8 @@
 # files created; then a 4 MiB write moves the real counters: blockd bytes
 # written and WriteBlockData ops, the mount's write ops and bytes, and a
 # failed open shows up as an ENOENT error of the mount. Every metric that
-# deploy/grafana-dashboard.json queries is among the scraped ones.
+# deploy/grafana-dashboard.json queries is among the scraped ones. `opendfs
+# top` shows a Create rate while files are being created.
 . "$(dirname "$0")/lib.sh"
 e2e_up
 
@@ -106,6 +107,16 @@ PY
 # deploy/grafana-dashboard.json only uses metrics some daemon exports.
 python3 "$SRC/tests/e2e/dashboard_check.py" "$SRC/deploy/grafana-dashboard.json" \
   "$E2E_ROOT/scrape.json" "$E2E_ROOT/after.json" || fail "Grafana dashboard out of date"
+
+# opendfs top: rates from two scrapes of the leader while files are created.
+( for i in $(seq 200); do : > "$MNT/m/top$i"; sleep 0.01; done ) &
+loader=$!
+top_out=$("$CLI" top --interval 1.5 --count 1) || fail "opendfs top failed: $top_out"
+wait "$loader"
+echo "$top_out" | grep -q '^METHOD *OPS/S' || fail "opendfs top: no header: $top_out"
+echo "$top_out" | awk '$1 == "Create" && $2 > 0 { found = 1 } END { exit !found }' ||
+  fail "opendfs top shows no Create rate while files were created: $top_out"
+"$CLI" top --interval 0 --count 1 >/dev/null 2>&1 && fail "opendfs top accepted --interval 0"
 
 # Bad metrics_addr is a clear start-up error (not a silent no-metrics daemon):
 # metad1's config with its own dirs moved aside and an unparsable address.
