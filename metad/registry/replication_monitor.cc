@@ -74,6 +74,25 @@ std::vector<BlockId> ReplicationMonitor::MissingBlocks(size_t max) const {
   return out;
 }
 
+namespace {
+
+std::vector<BlockId> Lowest(const std::unordered_set<BlockId>& set, size_t max) {
+  std::vector<BlockId> out(set.begin(), set.end());
+  std::sort(out.begin(), out.end());
+  if (out.size() > max) out.resize(max);
+  return out;
+}
+
+}  // namespace
+
+std::vector<BlockId> ReplicationMonitor::CorruptBlocks(size_t max) const {
+  return Lowest(corrupt_, max);
+}
+
+std::vector<BlockId> ReplicationMonitor::UnderReplicatedBlocks(size_t max) const {
+  return Lowest(under_, max);
+}
+
 bool ReplicationMonitor::Drained(BlockdId blockd) const {
   for (BlockId block : map_->BlocksOn(blockd)) {
     View v = Evaluate(block);

@@ -125,6 +125,11 @@ class ReplicationMonitor {
   bool Drained(BlockdId blockd) const;
   // Missing blocks (no good replica) in ascending id order, at most `max`.
   std::vector<BlockId> MissingBlocks(size_t max) const;
+  // Blocks with a corrupt replica known, in ascending id order, at most `max`.
+  std::vector<BlockId> CorruptBlocks(size_t max) const;
+  // Blocks below their goal of live good replicas (a copy may be under
+  // way), in ascending id order, at most `max`.
+  std::vector<BlockId> UnderReplicatedBlocks(size_t max) const;
   const ReplicationMonitorOptions& options() const { return options_; }
 
  private:

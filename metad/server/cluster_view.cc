@@ -82,7 +82,7 @@ ClusterView MetaServer::GatherClusterView() {
   v.self_address = settings_.bind_for_cli;
   v.serving_leader = serving_leader();
   v.leader_address = v.serving_leader ? settings_.bind_for_cli : LeaderCliAddress();
-  std::vector<BlockId> missing;
+  std::vector<BlockId> missing, corrupt, under;
   {
     std::lock_guard l(reg_mu_);
     for (const BlockdStatusRow& b : blockds_->registry().List(NowMs())) {
@@ -96,21 +96,30 @@ ClusterView MetaServer::GatherClusterView() {
     if (v.serving_leader) {
       v.replication = blockds_->monitor().counters();
       missing = blockds_->monitor().MissingBlocks(ClusterView::kMaxListed);
+      corrupt = blockds_->monitor().CorruptBlocks(ClusterView::kMaxListed);
+      under = blockds_->monitor().UnderReplicatedBlocks(ClusterView::kMaxListed);
     }
   }
   {
     std::shared_lock l(ns_mu_);
     v.files = ns_->inode_count();
     std::set<InodeId> inodes;
-    for (BlockId b : missing) {
-      std::optional<BlockRef> ref = block_index_.Find(b);
-      v.missing_blocks.push_back({b, ref ? ref->inode : 0, ref ? ref->index : 0, ""});
-      if (ref) inodes.insert(ref->inode);
-    }
+    auto list = [&](const std::vector<BlockId>& blocks, std::vector<BlockProblemView>& out) {
+      for (BlockId b : blocks) {
+        std::optional<BlockRef> ref = block_index_.Find(b);
+        out.push_back({b, ref ? ref->inode : 0, ref ? ref->index : 0, ""});
+        if (ref) inodes.insert(ref->inode);
+      }
+    };
+    list(missing, v.missing_blocks);
+    list(corrupt, v.corrupt_blocks);
+    list(under, v.under_replicated_blocks);
     if (!inodes.empty()) {
+      // One bounded walk names the files of all three lists.
       std::map<InodeId, std::string> paths = PathsOf(*ns_, std::move(inodes));
-      for (MissingBlockView& m : v.missing_blocks)
-        if (auto it = paths.find(m.inode); it != paths.end()) m.path = it->second;
+      for (auto* problems : {&v.missing_blocks, &v.corrupt_blocks, &v.under_replicated_blocks})
+        for (BlockProblemView& m : *problems)
+          if (auto it = paths.find(m.inode); it != paths.end()) m.path = it->second;
     }
   }
   v.metads = GatherMetads();

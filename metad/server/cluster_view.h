@@ -39,8 +39,9 @@ struct BlockdView {
   bool drained = false;  // decommissioning, and every block it holds is safe elsewhere
 };
 
-// A block with no good replica, and the file it belongs to.
-struct MissingBlockView {
+// A block in trouble (missing, corrupt replica, under-replicated) and the
+// file it belongs to.
+struct BlockProblemView {
   uint64_t block = 0;
   uint64_t inode = 0;   // 0 when the namespace no longer references it
   uint32_t index = 0;   // position in the file
@@ -56,7 +57,10 @@ struct ClusterView {
   uint64_t files = 0;  // inodes
   uint64_t blocks = 0;
   ReplicationCounters replication;  // zeros on a follower
-  std::vector<MissingBlockView> missing_blocks;  // at most kMaxListed
+  // At most kMaxListed each.
+  std::vector<BlockProblemView> missing_blocks;           // no good replica
+  std::vector<BlockProblemView> corrupt_blocks;           // a corrupt replica known
+  std::vector<BlockProblemView> under_replicated_blocks;  // below goal
   std::vector<std::string> recent_errors;        // log lines, oldest first
 
   static constexpr size_t kMaxListed = 100;

@@ -35,10 +35,12 @@ json ToJson(const ClusterView& v, std::string_view metrics_addr) {
                        {"capacity_bytes", b.capacity_bytes}, {"used_bytes", b.used_bytes},
                        {"blocks", b.blocks}, {"last_heartbeat_age_ms", b.last_heartbeat_age_ms},
                        {"drained", b.drained}});
-  json missing = json::array();
-  for (const MissingBlockView& m : v.missing_blocks)
-    missing.push_back(
-        {{"block", m.block}, {"inode", m.inode}, {"index", m.index}, {"path", m.path}});
+  auto problems = [](const std::vector<BlockProblemView>& list) {
+    json out = json::array();
+    for (const BlockProblemView& m : list)
+      out.push_back({{"block", m.block}, {"inode", m.inode}, {"index", m.index}, {"path", m.path}});
+    return out;
+  };
   const ReplicationCounters& r = v.replication;
   return {{"self", v.self_address},
           {"serving_leader", v.serving_leader},
@@ -56,7 +58,9 @@ json ToJson(const ClusterView& v, std::string_view metrics_addr) {
             {"pending_deletions", r.pending_deletions},
             {"copies_completed", r.copies_completed},
             {"waiting_for_reports", r.waiting_for_reports}}},
-          {"missing_blocks", missing},
+          {"missing_blocks", problems(v.missing_blocks)},
+          {"corrupt_blocks", problems(v.corrupt_blocks)},
+          {"under_replicated_blocks", problems(v.under_replicated_blocks)},
           {"recent_errors", v.recent_errors}};
 }
 

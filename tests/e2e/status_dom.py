@@ -3,7 +3,8 @@
 
 status_dom.py FILE -> {"blockds": {address: state}, "metads": {address: role},
                        "summary": {key: number}, "leader_link": href or null,
-                       "authority": text, "missing_paths": [path per missing block]}
+                       "authority": text, "missing_paths": [path per missing block],
+                       "corrupt_paths": [...], "under_replicated_paths": [...]}
 Only the elements status.js fills are read (rows with data-address, summary
 cells with data-key), so a page whose script did not run yields empty maps.
 """
@@ -20,7 +21,8 @@ class Dom(HTMLParser):
         self.cell = None
         self.key = None        # data-key of the current summary cell
         self.out = {"blockds": {}, "metads": {}, "summary": {}, "leader_link": None,
-                    "authority": "", "missing_paths": []}
+                    "authority": "", "missing_paths": [], "corrupt_paths": [],
+                    "under_replicated_paths": []}
         self.in_authority = False
 
     def handle_starttag(self, tag, attrs):
@@ -46,8 +48,10 @@ class Dom(HTMLParser):
             addr = self.row.get("data-address")
             if addr and self.table == "blockds":
                 self.out["blockds"][addr] = self.row.get("data-state")
-            if self.table == "missing" and "data-path" in self.row:
-                self.out["missing_paths"].append(self.row["data-path"])
+            lists = {"missing": "missing_paths", "corrupt": "corrupt_paths",
+                     "under-replicated": "under_replicated_paths"}
+            if self.table in lists and "data-path" in self.row:
+                self.out[lists[self.table]].append(self.row["data-path"])
             if addr and self.table == "metads":
                 self.out["metads"][addr] = self.cells[1] if len(self.cells) > 1 else ""
             self.row = None

@@ -4,7 +4,8 @@
 # the tables) and the dumped DOM must show every blockd live and the same
 # file and block counts as `opendfs cluster status`. After blockd3 is killed
 # and dn_timeout (3 s here) passes, the leader's page shows it dead and the
-# blocks it held under-replicated (2 live blockds cannot restore 3 replicas);
+# blocks it held under-replicated (2 live blockds cannot restore 3 replicas),
+# each listed with its file's path;
 # a follower's page links to the leader's. With all three blockds gone the
 # page lists the 8 missing blocks with their files' paths. Screenshots of both states are
 # left in the build's meson-logs/ for people to look at.
@@ -88,9 +89,12 @@ while :; do
 import json, sys
 page, net = json.load(open(sys.argv[1])), sys.argv[2]
 s = page["summary"]
+# Every block is under-replicated: listed by file (f1..f4, 2 blocks each).
+want = sorted(f"/d/f{i}" for i in (1, 2, 3, 4) for _ in range(2))
 ok = (page["blockds"].get(f"127.{net}.2.3:8100") == "dead" and s.get("blockds_dead") == 1
-      and s.get("blockds_live") == 2 and s.get("under_replicated") == s.get("blocks") == 8)
-print(f"page after: {page['blockds']} {s}", file=sys.stderr)
+      and s.get("blockds_live") == 2 and s.get("under_replicated") == s.get("blocks") == 8
+      and sorted(page["under_replicated_paths"]) == want and page["corrupt_paths"] == [])
+print(f"page after: {page['blockds']} {s} {page['under_replicated_paths']}", file=sys.stderr)
 sys.exit(0 if ok else 1)
 PY
   [ $SECONDS -lt $deadline ] || fail "page never showed blockd3 dead and 8 under-replicated blocks"

@@ -109,7 +109,7 @@ function render(s) {
     ["copies completed", r.copies_completed],
     ["waiting for block reports", r.waiting_for_reports ? "yes" : "no"],
   ]));
-  fill("missing", s.missing_blocks.map(m => {
+  const problemRow = m => {
     const tr = el("tr");
     tr.dataset.path = m.path;
     tr.appendChild(el("td", m.block, "num"));
@@ -117,7 +117,10 @@ function render(s) {
     tr.appendChild(el("td", m.inode || "-", "num"));
     tr.appendChild(el("td", m.index, "num"));
     return tr;
-  }));
+  };
+  fill("missing", s.missing_blocks.map(problemRow));
+  fill("corrupt", (s.corrupt_blocks || []).map(problemRow));
+  fill("under-replicated", (s.under_replicated_blocks || []).map(problemRow));
   document.getElementById("errors").replaceChildren(...s.recent_errors.map(l => el("li", l)));
 }
 

@@ -137,6 +137,7 @@ class MonitorTest : public ::testing::Test {
     EXPECT_EQ(copy.target, spare);
     EXPECT_NE(copy.blockd, bad);
     EXPECT_EQ(counters().corrupt, 1u);
+    EXPECT_EQ(manager_.monitor().CorruptBlocks(10).size(), 1u);
     Land({copy});
     ReplicationAction del = ScanOne(Kind::kDelete);
     EXPECT_EQ(del.reason, Reason::kCorrupt);
@@ -144,6 +145,7 @@ class MonitorTest : public ::testing::Test {
     Execute({del});
     EXPECT_THAT(Scan(), IsEmpty());
     EXPECT_EQ(counters().corrupt, 0u);
+    EXPECT_THAT(manager_.monitor().CorruptBlocks(10), IsEmpty());
   }
   std::string RackOf(BlockdId id) const { return manager_.registry().Find(id)->rack; }
   const ReplicationCounters& counters() const { return manager_.monitor().counters(); }
@@ -182,6 +184,8 @@ TEST_F(MonitorTest, LostReplicaIsCopiedToAPlacementValidTarget) {
   // (r2), on a blockd that does not hold it: b2.
   EXPECT_EQ(copy.target, b2);
   EXPECT_EQ(counters().under_replicated, 1u);
+  EXPECT_THAT(manager_.monitor().UnderReplicatedBlocks(10), ElementsAre(1));
+  EXPECT_THAT(manager_.monitor().UnderReplicatedBlocks(0), IsEmpty());
   EXPECT_EQ(counters().pending_copies, 1u);
 
   BlockdCommand expected;

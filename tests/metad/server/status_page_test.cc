@@ -22,6 +22,8 @@ ClusterView Sample() {
   v.blocks = 7;
   v.replication.under_replicated = 3;
   v.missing_blocks = {{42, 17, 1, "/d/f1"}};
+  v.corrupt_blocks = {{43, 18, 0, "/d/f2"}};
+  v.under_replicated_blocks = {{44, 19, 2, ""}, {45, 0, 0, ""}};
   v.recent_errors = {"ERROR </script><b>x", std::string("bad \xff utf8")};
   return v;
 }
@@ -39,6 +41,10 @@ TEST(StatusPageTest, JsonCarriesTheView) {
   EXPECT_EQ(j["replication"]["under_replicated"], 3);
   EXPECT_EQ(j["missing_blocks"][0]["inode"], 17);
   EXPECT_EQ(j["missing_blocks"][0]["path"], "/d/f1");
+  EXPECT_EQ(j["corrupt_blocks"][0]["path"], "/d/f2");
+  ASSERT_EQ(j["under_replicated_blocks"].size(), 2u);
+  EXPECT_EQ(j["under_replicated_blocks"][0]["index"], 2);
+  EXPECT_EQ(j["under_replicated_blocks"][1]["inode"], 0);
   EXPECT_EQ(j["recent_errors"][1], "bad \xef\xbf\xbd utf8");  // U+FFFD
 }
 
