@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <type_traits>
 
 #include "metad/paxos/check.h"
@@ -18,6 +19,21 @@ const char* RoleName(Role r) {
     case Role::kLeader: return "leader";
   }
   return "?";
+}
+
+const char* Node::Inconsistency(const PersistedState& restored) {
+  const Slot snapshot = restored.snapshot_index;
+  const Slot commit = std::max(restored.hard_state.commit_index, snapshot);
+  if (restored.applied_index < snapshot) return "applied index below the snapshot index";
+  if (restored.applied_index > commit) return "applied index above the commit index";
+  std::set<Slot> slots;
+  for (const LogEntry& e : restored.entries) {
+    if (e.slot <= snapshot) return "a log entry at or below the snapshot index";
+    slots.insert(e.slot);
+  }
+  for (Slot s = snapshot + 1; s <= commit; ++s)
+    if (slots.count(s) == 0) return "a committed slot missing from the log";
+  return nullptr;
 }
 
 Node::Node(const Config& config, Rng& rng, int64_t now_ms, const PersistedState& restored)

@@ -46,7 +46,12 @@ class Node {
  public:
   // `now_ms` is the node's clock at start; a restarted node passes what it
   // read from disk as `restored` (a fresh node passes {}).
+  // `restored` must pass Inconsistency() (the constructor checks it).
   Node(const Config& config, Rng& rng, int64_t now_ms, const PersistedState& restored = {});
+  // Why `restored` cannot be a node's state (damaged or mixed-up files on
+  // disk), or nullptr when it can. The host checks it before constructing a
+  // Node and reports a clear error instead of aborting.
+  static const char* Inconsistency(const PersistedState& restored);
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 

@@ -1,5 +1,7 @@
 #include "metad/replication/replicator.h"
 
+#include <fmt/format.h>
+
 #include <arpa/inet.h>
 #include <time.h>
 
@@ -129,6 +131,13 @@ Result<std::unique_ptr<Replicator>> Replicator::Open(store::EditLog& log,
   r->driver_ = paxos::ReadyDriver(ps.hard_state.promised);
   r->rng_ = std::make_unique<paxos::XorShiftRng>(static_cast<uint64_t>(r->NowMs()) * 7919 +
                                                  o.self_id);
+  if (const char* bad = paxos::Node::Inconsistency(ps))
+    return Status(StatusCode::Corrupt,
+                  fmt::format("paxos store {}: {} (promised=({},{}) commit={} applied={} "
+                              "compacted={} entries={})",
+                              o.paxos_dir, bad, ps.hard_state.promised.round,
+                              ps.hard_state.promised.node_id, ps.hard_state.commit_index,
+                              ps.applied_index, disk.compacted, ps.entries.size()));
   r->node_ = std::make_unique<paxos::Node>(config, *r->rng_, r->NowMs(), ps);
   logger.Info("paxos: node {} of {} restored promised=({},{}) commit={} applied={} "
               "compacted={} log_index={}",

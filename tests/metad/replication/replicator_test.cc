@@ -240,6 +240,40 @@ TEST_F(ReplicatorTest, EditLogTailLostInAMachineCrashIsReplayedFromPaxos) {
   ExpectSameHistory();
 }
 
+// A damaged Paxos store (here: a commit index past every entry it holds, as
+// when files of two different nodes get mixed) is a clear Corrupt error
+// naming the directory at Open, not an abort in the Paxos core.
+TEST_F(ReplicatorTest, DamagedPaxosStateIsAClearErrorNotAnAbort) {
+  int leader = WaitServing();
+  ASSERT_NE(leader, 0);
+  ASSERT_EQ(SubmitMany(leader, "a", 20, 4), 20);
+  ASSERT_TRUE(WaitApplied(20));
+  int victim = leader % kMembers + 1;
+  StopMember(victim);
+  const std::string dir = root_ + "/paxos" + std::to_string(victim);
+  {
+    auto store = PaxosStore::Open(dir);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto disk = (*store)->Load();
+    ASSERT_TRUE(disk.ok() && disk->mark.has_value());
+    paxos::HardState hard = disk->hard_state;
+    hard.commit_index += 1000;
+    ASSERT_TRUE((*store)->Save(hard, {}, *disk->mark, true).ok());
+  }
+  Member& m = *members_[victim - 1];
+  ReplicatorOptions o;
+  o.bind = PaxosAddr(victim);
+  for (int k = 1; k <= kMembers; ++k) o.members.push_back(PaxosAddr(k));
+  o.self_id = static_cast<paxos::NodeId>(victim);
+  o.paxos_dir = dir;
+  auto r = Replicator::Open(m.log, o, ReplicatorHooks{}, Logger::Quiet());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::Corrupt);
+  EXPECT_NE(r.status().message().find(dir), std::string::npos) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("committed slot missing"), std::string::npos)
+      << r.status().ToString();
+}
+
 // A leader that loses its majority (both followers stop: as cut off) stops
 // answering once its lease lapsed, steps down, and answers the record it
 // was committing with NotLeader instead of holding it until the group comes
