@@ -44,13 +44,18 @@ class ReplicatorTest : public ::testing::Test {
     std::filesystem::remove_all(root_);
   }
 
-  void StartMember(int i) {
-    Member& m = *members_[i - 1];
+  ReplicatorOptions OptionsOf(int i) const {
     ReplicatorOptions o;
     o.bind = PaxosAddr(i);
     for (int k = 1; k <= kMembers; ++k) o.members.push_back(PaxosAddr(k));
     o.self_id = static_cast<paxos::NodeId>(i);
     o.paxos_dir = root_ + "/paxos" + std::to_string(i);
+    return o;
+  }
+
+  void StartMember(int i) {
+    Member& m = *members_[i - 1];
+    ReplicatorOptions o = OptionsOf(i);
     ReplicatorHooks h;
     h.apply = [&m](uint64_t, std::string_view rec) {
       std::lock_guard l(m.mu);
@@ -261,12 +266,7 @@ TEST_F(ReplicatorTest, DamagedPaxosStateIsAClearErrorNotAnAbort) {
     ASSERT_TRUE((*store)->Save(hard, {}, *disk->mark, true).ok());
   }
   Member& m = *members_[victim - 1];
-  ReplicatorOptions o;
-  o.bind = PaxosAddr(victim);
-  for (int k = 1; k <= kMembers; ++k) o.members.push_back(PaxosAddr(k));
-  o.self_id = static_cast<paxos::NodeId>(victim);
-  o.paxos_dir = dir;
-  auto r = Replicator::Open(m.log, o, ReplicatorHooks{}, Logger::Quiet());
+  auto r = Replicator::Open(m.log, OptionsOf(victim), ReplicatorHooks{}, Logger::Quiet());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::Corrupt);
   EXPECT_NE(r.status().message().find(dir), std::string::npos) << r.status().ToString();
