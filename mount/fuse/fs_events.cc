@@ -71,6 +71,8 @@ bool FsEvents::PollOnce() {
     if (epoch_ != 0) {
       log_.Info("mount: cache events: new subscription epoch={}", page->epoch);
       DropAll("new subscription");
+      // The leases were the old leader's (or the old session's).
+      if (hooks_.new_epoch) hooks_.new_epoch();
     }
     epoch_ = page->epoch;
     acked_ = 0;
@@ -95,6 +97,22 @@ void FsEvents::Apply(const client::CacheEventInfo& e) {
       return;
     case fb::CacheEventKind::Reset:
       DropAll("reset by metad");
+      return;
+    case fb::CacheEventKind::Recall:
+      if (hooks_.recall) hooks_.recall(e.ino);
+      return;
+    case fb::CacheEventKind::DirNames:
+      // Another mount now answers for this directory: every name this
+      // kernel cached there, negative ones included, may change unseen.
+      if (hooks_.names_in) {
+        for (const std::string& n : hooks_.names_in(e.ino))
+          (void)fuse_lowlevel_notify_inval_entry(se_, e.ino, n.data(), n.size());
+      }
+      (void)fuse_lowlevel_notify_inval_inode(se_, e.ino, -1, 0);
+      return;
+    default:
+      log_.Warn("mount: cache events: unknown event kind {} ignored",
+                static_cast<int>(e.kind));
       return;
   }
 }

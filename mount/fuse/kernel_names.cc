@@ -32,6 +32,13 @@ std::vector<std::pair<uint64_t, std::string>> KernelNames::NamesNear(uint64_t in
   return out;
 }
 
+std::vector<std::string> KernelNames::NamesIn(uint64_t dir) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto n = names_.find(dir);
+  if (n == names_.end()) return {};
+  return std::vector<std::string>(n->second.begin(), n->second.end());
+}
+
 void KernelNames::Forgotten(uint64_t ino) {
   std::lock_guard<std::mutex> lock(mu_);
   parents_.erase(ino);

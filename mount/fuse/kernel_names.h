@@ -48,6 +48,9 @@ class KernelNames {
   void Record(uint64_t parent, std::string_view name, uint64_t ino);
   // (directory, name) pairs recorded in the directories `ino` was seen in.
   std::vector<std::pair<uint64_t, std::string>> NamesNear(uint64_t ino) const;
+  // Every name recorded in directory `dir` (DirNames: another mount now holds
+  // its lease).
+  std::vector<std::string> NamesIn(uint64_t dir) const;
   // The kernel forgot `ino`: drop it as a child and its names as a directory.
   void Forgotten(uint64_t ino);
 

@@ -24,6 +24,15 @@ TEST(KernelNames, NamesOfTheLockedFilesDirectory) {
   EXPECT_THAT(k.NamesNear(999), IsEmpty());
 }
 
+TEST(KernelNames, NamesInOneDirectoryForDirNames) {
+  KernelNames k;
+  k.Record(10, "a", 100);
+  k.Record(10, "gone", 0);
+  k.Record(20, "b", 200);
+  EXPECT_THAT(k.NamesIn(10), UnorderedElementsAre("a", "gone"));
+  EXPECT_THAT(k.NamesIn(30), IsEmpty());
+}
+
 TEST(KernelNames, RecordingTwiceKeepsOneName) {
   KernelNames k;
   k.Record(10, "db-journal", 101);
