@@ -117,10 +117,9 @@ void OpReleaseDir(fuse_req_t r, fuse_ino_t i, fuse_file_info* fi) {
   auto scope = Scope(r, FuseOp::kReleaseDir);
   F(r).ReleaseDir(r, i, fi);
 }
-void OpFsyncDir(fuse_req_t r, fuse_ino_t, int, fuse_file_info*) {
+void OpFsyncDir(fuse_req_t r, fuse_ino_t i, int, fuse_file_info*) {
   auto scope = Scope(r, FuseOp::kFsyncDir);
-  // Directory changes are durable on metad once acknowledged.
-  fuse_reply_err(r, 0);
+  F(r).FsyncDir(r, i);
 }
 void OpStatFs(fuse_req_t r, fuse_ino_t i) {
   auto scope = Scope(r, FuseOp::kStatFs);
