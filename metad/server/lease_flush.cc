@@ -12,15 +12,16 @@
 // run. The reply carries one result per op (a refused op is a late error) and
 // `lost`: directories the ops name that the session no longer holds.
 //
-// Deviation from the synchronous records: unlink and rename keep an orphan
-// always (keep_orphan = true). Whether the victim is open can only be known
-// after the earlier ops of the same batch applied (a file created open and
-// unlinked in one batch, as mkstemp+unlink do); orphans nobody holds open are
-// purged right after the batch instead.
+// Unlink and rename keep their victim as an orphan when it is open now, as
+// the synchronous handlers decide, or when an open create earlier in the
+// same batch made that name (mkstemp + unlink in one batch): its handle is
+// only added after apply. An orphan nobody holds open after the batch is
+// purged then.
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <set>
 
 #include "metad/namespace/records.h"
 #include "metad/server/meta_server.h"
@@ -55,6 +56,32 @@ bool OpenCreate(const fb::BatchOp& op) {
   return op.open() && op.body_type() == fb::BatchOpBody::CreateRequest;
 }
 
+// Names made by open creates so far in a batch (moved along by renames).
+class OpenNames {
+ public:
+  // The name `op` removes or replaces is one of them.
+  bool Victim(const fb::BatchOp& op) const {
+    if (const auto* u = op.body_as_UnlinkRequest()) return Has(u->parent(), u->name());
+    if (const auto* r = op.body_as_RenameRequest()) return Has(r->new_parent(), r->new_name());
+    return false;
+  }
+  void Note(const fb::BatchOp& op) {
+    if (OpenCreate(op)) {
+      const auto* c = op.body_as_CreateRequest();
+      names_.emplace(c->parent(), std::string(Str(c->name())));
+    } else if (const auto* r = op.body_as_RenameRequest()) {
+      if (names_.erase({r->parent(), std::string(Str(r->name()))}) != 0)
+        names_.emplace(r->new_parent(), std::string(Str(r->new_name())));
+    }
+  }
+
+ private:
+  bool Has(uint64_t parent, const flatbuffers::String* name) const {
+    return names_.count({parent, std::string(Str(name))}) != 0;
+  }
+  std::set<std::pair<uint64_t, std::string>> names_;
+};
+
 void ReplyResults(Responder& out, const std::vector<OpReply>& results,
                   const std::vector<uint64_t>& lost) {
   flatbuffers::FlatBufferBuilder fbb(128 + results.size() * 96);
@@ -71,8 +98,8 @@ void ReplyResults(Responder& out, const std::vector<OpReply>& results,
 
 }  // namespace
 
-Result<MetaServer::OpRecord> MetaServer::RecordOfBatchOp(const fb::BatchOp& op,
-                                                         int64_t now_ns) const {
+Result<MetaServer::OpRecord> MetaServer::RecordOfBatchOp(const fb::BatchOp& op, int64_t now_ns,
+                                                         bool open_in_batch) const {
   const int64_t t = op.time_ns() != 0 ? op.time_ns() : now_ns;
   auto fresh = [&op]() -> Result<InodeId> {
     if (op.inode() == 0) return Status(StatusCode::Invalid, "a batched create without its inode id");
@@ -97,9 +124,14 @@ Result<MetaServer::OpRecord> MetaServer::RecordOfBatchOp(const fb::BatchOp& op,
       return RecordOf(*op.body_as_SymlinkRequest(), ino, t);
     }
     case B::LinkRequest: return RecordOf(*op.body_as_LinkRequest(), t);
-    case B::UnlinkRequest: return RecordOf(*op.body_as_UnlinkRequest(), t, true);
+    case B::UnlinkRequest: {
+      const fb::UnlinkRequest& u = *op.body_as_UnlinkRequest();
+      return RecordOf(u, t, open_in_batch || NameIsOpen(u.parent(), u.name()));
+    }
     case B::RmdirRequest: return RecordOf(*op.body_as_RmdirRequest(), t);
-    case B::RenameRequest: return RecordOf(*op.body_as_RenameRequest(), t, true);
+    case B::RenameRequest:
+      return RecordOf(*op.body_as_RenameRequest(), t,
+                      open_in_batch ? std::optional<bool>(true) : std::nullopt);
     case B::SetAttrRequest: return RecordOf(*op.body_as_SetAttrRequest(), t);
     case B::WriteInlineRequest: return RecordOf(*op.body_as_WriteInlineRequest(), t);
     default: return Status(StatusCode::Invalid, "an empty batch op");
@@ -121,8 +153,11 @@ void MetaServer::FlushBatch(Request&& req, Responder&& resp) {
   std::vector<std::string> subs;
   subs.reserve(n);
   std::vector<CacheEvent> events;
+  OpenNames open_names;
   for (size_t i = 0; i < n; ++i) {
-    Result<OpRecord> op = RecordOfBatchOp(*r->ops()->Get(static_cast<flatbuffers::uoffset_t>(i)), now);
+    const fb::BatchOp& batch_op = *r->ops()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    Result<OpRecord> op = RecordOfBatchOp(batch_op, now, open_names.Victim(batch_op));
+    open_names.Note(batch_op);
     if (!op.ok()) {
       // Keeps the positions: the op is answered with its own error.
       (*built)[i] = op.status();

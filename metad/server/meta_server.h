@@ -251,7 +251,10 @@ class MetaServer : public BlockCatalog {
   void ReplyGranted(uint64_t session, uint64_t dir, const ApplyResult& barrier, uint32_t inodes,
                     Responder& out);
   // FlushBatch (lease_flush.cc): the op's record, or why it cannot be built.
-  Result<OpRecord> RecordOfBatchOp(const fb::BatchOp& op, int64_t now_ns) const;
+  // `open_in_batch`: the name the op removes or replaces was made by an
+  // open create earlier in the same batch (so its inode must be kept).
+  Result<OpRecord> RecordOfBatchOp(const fb::BatchOp& op, int64_t now_ns,
+                                   bool open_in_batch) const;
   void FlushBatch(Request&& req, Responder&& resp);
   // `built`: per op, Ok or the error that kept its record from being built.
   void ReplyFlushed(const fb::FlushBatchRequest& r, const ApplyResult& res,
