@@ -144,8 +144,12 @@ bool Invalidations::Send(uint64_t session, CacheEvent e) {
     auto it = subs_.find(session);
     if (it == subs_.end()) return false;
     Sub& s = it->second;
-    // A full queue becomes a Reset, which also ends the mount's leases.
-    if (Append(s, std::move(e)) == 0) QueueReset(session, s, s.trusted);
+    // A full queue becomes a Reset, and `e` follows it: a recall must
+    // not be lost with the events the Reset stands for.
+    if (Append(s, e) == 0) {
+      QueueReset(session, s, s.trusted);
+      (void)Append(s, std::move(e));
+    }
     Deliver(s, out);
   }
   for (auto& c : out) c();
