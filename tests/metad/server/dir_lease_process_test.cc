@@ -6,13 +6,9 @@
 // revoke when the holder does not answer, and a FlushBatch retried
 // exactly-once. Both sessions are driven from the test.
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <thread>
 
@@ -20,6 +16,7 @@
 
 #include "libnet/client.h"
 #include "meta_generated.h"
+#include "tests/metad/server/metad_process.h"
 
 namespace opendfs {
 namespace {
@@ -31,39 +28,6 @@ using FBB = flatbuffers::FlatBufferBuilder;
 constexpr uint16_t M(fb::MetaMethod m) { return static_cast<uint16_t>(m); }
 constexpr uint64_t kRoot = 1;
 constexpr int kSessionTimeoutS = 3;  // also the grace and the recall timeout
-
-class Metad {
- public:
-  explicit Metad(std::string dir) : dir_(std::move(dir)) {
-    host_ = "127.0.4." + std::to_string(1 + getpid() % 250);
-    std::ofstream(dir_ + "/namenode.conf")
-        << "Server server;\n"
-        << "server.daemon = DENY;\n"
-        << "server.bind_for_cli = \"" << host_ << ":18200\";\n"
-        << "server.bind_for_dn = \"" << host_ << ":18201\";\n"
-        << "server.editlog_dir = \"" << dir_ << "/editlog\";\n"
-        << "server.fsimage_dir = \"" << dir_ << "/fsimage\";\n"
-        << "server.error_log = \"" << dir_ << "/error.log\";\n"
-        << "server.session_timeout = " << kSessionTimeoutS << ";\n"
-        << "server.lease_max_entries = 8;\n"
-        << "server.log_level = LOG_DEBUG;\n";
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string conf = dir_ + "/namenode.conf";
-      execl(OPENDFS_METAD_BIN, "opendfs-metad", "-c", conf.c_str(), "-f", nullptr);
-      _exit(127);
-    }
-  }
-  ~Metad() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  Endpoint endpoint() const { return Endpoint{host_, 18200}; }
-
- private:
-  std::string dir_, host_;
-  pid_t pid_ = -1;
-};
 
 // One mount's view: its session and its exactly-once ids.
 struct Mount {
@@ -78,7 +42,11 @@ class DirLeaseProcessTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("dir_lease_process_test." + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    metad_ = std::make_unique<Metad>(dir_);
+    metad_ = std::make_unique<MetadProcess>(
+        dir_, "127.0.4", 18200,
+        "server.session_timeout = " + std::to_string(kSessionTimeoutS) +
+            ";\nserver.lease_max_entries = 8;\nserver.log_level = LOG_DEBUG;\n");
+    ASSERT_TRUE(metad_->Start());
     for (int i = 0; i < 200; ++i) {
       FBB b;
       b.Finish(fb::CreateGetAttrRequest(b, Caller(b, nullptr), kRoot));
@@ -266,7 +234,7 @@ class DirLeaseProcessTest : public ::testing::Test {
 
   std::string dir_;
   Client client_{ClientOptions{}, Logger::Quiet()};
-  std::unique_ptr<Metad> metad_;
+  std::unique_ptr<MetadProcess> metad_;
   uint64_t epoch_ = 0, acked_ = 0;  // the holder's event subscription
 };
 
