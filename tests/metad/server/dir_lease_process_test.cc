@@ -328,19 +328,46 @@ TEST_F(DirLeaseProcessTest, GrantFlushRecallRevokeAndRetry) {
   EXPECT_EQ(f.lost, std::vector<uint64_t>{d2});
 }
 
-TEST_F(DirLeaseProcessTest, LargeDirectoriesAndFilesAreNotLeased) {
+TEST_F(DirLeaseProcessTest, RefusalsBoundsAndTheCliGate) {
   const uint64_t big = Mkdir(kRoot, "big");
   for (int i = 0; i < 9; ++i) Mkdir(big, "e" + std::to_string(i));  // lease_max_entries = 8
+  const uint64_t small = Mkdir(kRoot, "small");
   Mount a = Hello(0xC);
-  std::this_thread::sleep_for(milliseconds(kSessionTimeoutS * 1000));  // past the grace
-  KeepAlive(a);
+  (void)Poll(a, 0);
+  ASSERT_TRUE(AcquireAfterGrace(a, small, 0).granted);
+
   Grant g = Acquire(a, big, 0);
-  EXPECT_FALSE(g.granted);
+  EXPECT_FALSE(g.granted) << "a directory past lease_max_entries";
   EXPECT_GT(g.retry_ms, 0u);
-  FBB b;
-  b.Finish(fb::CreateAcquireDirLeaseRequest(b, Caller(b, &a), kRoot + 1000000, 0));
-  EXPECT_EQ(Call<fb::AcquireDirLeaseReply>(fb::MetaMethod::AcquireDirLease, b).status().code(),
-            StatusCode::NotFound);
+  {
+    FBB b;
+    b.Finish(fb::CreateAcquireDirLeaseRequest(b, Caller(b, &a), kRoot + 1000000, 0));
+    EXPECT_EQ(Call<fb::AcquireDirLeaseReply>(fb::MetaMethod::AcquireDirLease, b).status().code(),
+              StatusCode::NotFound);
+  }
+  {
+    // More than 4,096 ops in one flush is Invalid, and nothing applies.
+    std::vector<OpFn> ops(4097, RmdirOp(small, "none"));
+    EXPECT_EQ(Flush(a, ops, {}).status.code(), StatusCode::Invalid);
+  }
+
+  // The CLI (no session) is gated too; ReleaseDirLease lets it run.
+  auto listing = std::async(std::launch::async, [&] {
+    FBB b;
+    b.Finish(fb::CreateReadDirRequest(b, Caller(b, nullptr), small, 0, 100));
+    return Call<fb::ReadDirReply>(fb::MetaMethod::ReadDir, b).status();
+  });
+  bool recalled = false;
+  for (int i = 0; i < 20 && !recalled; ++i) recalled = Has(Poll(a, 1000), fb::CacheEventKind::Recall, small);
+  ASSERT_TRUE(recalled);
+  EXPECT_EQ(listing.wait_for(milliseconds(0)), std::future_status::timeout);
+  {
+    FBB b;
+    std::vector<uint64_t> dirs{small};
+    b.Finish(fb::CreateReleaseDirLeaseRequest(b, Caller(b, &a), b.CreateVector(dirs)));
+    ASSERT_TRUE(Call<fb::EmptyReply>(fb::MetaMethod::ReleaseDirLease, b).ok());
+  }
+  EXPECT_TRUE(listing.get().ok());
 }
 
 }  // namespace
