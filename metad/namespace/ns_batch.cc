@@ -17,7 +17,8 @@ ApplyResult Namespace::ApplyBatch(const fb::EditBatch& r) {
   if (r.records() == nullptr) return out;
   out.batch.reserve(r.records()->size());
   in_batch_ = true;
-  for (const fb::EditRecord* sub : *r.records()) {
+  for (const fb::EditSubRecord* entry : *r.records()) {
+    const fb::EditRecord* sub = entry->record_nested_root();
     if (sub == nullptr) {
       out.batch.push_back(Fail(StatusCode::Invalid, "empty batch entry"));
     } else if (sub->op_type() == fb::EditOp::EditBatch) {

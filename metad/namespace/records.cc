@@ -237,4 +237,25 @@ bool TagClientRequest(std::string& record, uint64_t client_id, uint64_t request_
          table->SetField<uint64_t>(fb::EditRecord::VT_REQUEST_ID, request_id, 0);
 }
 
+std::string Batch(const std::vector<std::string>& records) {
+  size_t bytes = 64;
+  for (const std::string& r : records) bytes += r.size() + 16;
+  FlatBufferBuilder fbb(bytes);
+  std::vector<Offset<fb::EditSubRecord>> subs;
+  subs.reserve(records.size());
+  for (const std::string& r : records) {
+    // Aligned like a buffer of its own, so reading the nested record never
+    // makes a misaligned access.
+    fbb.ForceVectorAlignment(r.size(), sizeof(uint8_t), 8);
+    auto v = fbb.CreateVector(reinterpret_cast<const uint8_t*>(r.data()), r.size());
+    subs.push_back(fb::CreateEditSubRecord(fbb, v));
+  }
+  return Finish(fbb, fb::EditOp::EditBatch, fb::CreateEditBatch(fbb, fbb.CreateVector(subs)));
+}
+
+std::string ReserveInodes(uint32_t count, uint64_t session) {
+  FlatBufferBuilder fbb(64);
+  return Finish(fbb, fb::EditOp::EditReserveInodes, fb::CreateEditReserveInodes(fbb, count, session));
+}
+
 }  // namespace opendfs::metad::records

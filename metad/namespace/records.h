@@ -94,6 +94,9 @@ std::string WriteInlineWithTimes(InodeId inode, const std::vector<InlineExtentVi
                                  int64_t time_ns, bool kill_setid = false);
 std::string Purge(InodeId inode);
 std::string Noop();
+// One EditBatch of `records` (each a finished EditRecord, as built above).
+std::string Batch(const std::vector<std::string>& records);
+std::string ReserveInodes(uint32_t count, uint64_t session);
 std::string SetBlockdState(std::string_view address, bool decommissioned);
 
 // The record in `bytes`, or nullptr when they fail flatbuffers verification.

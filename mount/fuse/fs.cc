@@ -70,12 +70,6 @@ client::SetAttrArgs SetAttrArgsOf(const struct stat* attr, int to_set) {
   return args;
 }
 
-int64_t MonotonicMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
-}
-
 }  // namespace
 
 Status GoneIsStale(Status s) {
@@ -124,7 +118,7 @@ void Fs::Attach(Services services) {
   if (options_.cache_events && session_ != nullptr) {
     FsEventsOptions eo;
     eo.negative_entries = options_.negative_timeout_s > 0;
-    events_ = std::make_unique<FsEvents>(eo, *meta_, session_, inodes_, kernel_entries_, log_);
+    events_ = std::make_unique<FsEvents>(eo, *meta_, session_, inodes_, kernel_names_, log_);
   }
   StartWriteBack();  // sets the event hooks: before the events start
   if (events_) events_->Start();
@@ -141,10 +135,6 @@ double Fs::AttrTimeout() const {
 double Fs::EntryTimeout() const {
   if (!events_) return options_.entry_timeout_s;
   return events_->healthy() ? options_.cache_timeout_max_ms / 1000.0 : 0.0;
-}
-
-void Fs::NoteEntry(uint64_t parent, const char* name) {
-  if (events_) kernel_entries_.Note(parent, name, MonotonicMs());
 }
 
 void Fs::Shutdown() {
@@ -199,7 +189,6 @@ void Fs::ReplyEntry(fuse_req_t req, uint64_t parent, const char* name, const fb:
   FillEntry(a, &e);
   inodes_.Ref(a.ino());
   kernel_names_.Record(parent, name, a.ino());
-  NoteEntry(parent, name);
   // An interrupted request never reached the kernel: undo its count.
   if (fuse_reply_entry(req, &e) != 0) ForgetOne(a.ino(), 1);
 }

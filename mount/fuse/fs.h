@@ -48,7 +48,6 @@
 #include "mount/fuse/fs_events.h"
 #include "mount/fuse/inode_table.h"
 #include "mount/fuse/kernel_names.h"
-#include "mount/fuse/kernel_entries.h"
 #include "mount/fuse/mount_options.h"
 
 namespace opendfs::mountfs {
@@ -171,8 +170,6 @@ class Fs {
   // not; without, attr_timeout / entry_timeout.
   double AttrTimeout() const;
   double EntryTimeout() const;
-  // The kernel got entry `name` in `parent` (KernelEntries, for DropAll).
-  void NoteEntry(uint64_t parent, const char* name);
   void FillEntry(const fb::Attr& a, fuse_entry_param* e) const;
   // The attributes the kernel should see: metad's, with the size and mtime
   // of uncommitted writes of this mount.
@@ -270,11 +267,7 @@ class Fs {
   fuse_session* session_ = nullptr;
   FuseMetrics* metrics_ = nullptr;
   bool dont_mask_ = false;  // FUSE_CAP_DONT_MASK granted (set in Init)
-  // Names handed to the kernel, and the invalidation thread (cache_events).
-  // A name older than the longest entry timeout given is no longer cached.
-  KernelEntries kernel_entries_{
-      1u << 18, static_cast<int64_t>(std::max(options_.entry_timeout_s * 1000.0,
-                                              static_cast<double>(options_.cache_timeout_max_ms))) + 1000};
+  // The invalidation thread (cache_events).
   std::unique_ptr<FsEvents> events_;
   client::HeldLocks held_locks_;
   client::OpenHandles open_handles_;  // metad handles of open files

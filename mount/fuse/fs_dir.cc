@@ -90,7 +90,6 @@ Status Fs::FillDir(fuse_req_t req, uint64_t ino, DirHandle& dh_ref, uint64_t off
       if (e.ino != 0) {
         inodes_.Ref(e.ino);
         kernel_names_.Record(ino, name, e.ino);
-        NoteEntry(ino, name);
       }
     } else {
       n = fuse_add_direntry(req, buf.data() + used, size - used, name, &st,

@@ -7,8 +7,8 @@ namespace opendfs::mountfs {
 using std::chrono::milliseconds;
 
 FsEvents::FsEvents(FsEventsOptions options, client::MetaClient& meta, fuse_session* se,
-                   InodeTable& inodes, KernelEntries& entries, Logger& log)
-    : options_(options), meta_(meta), se_(se), inodes_(inodes), entries_(entries), log_(log) {}
+                   InodeTable& inodes, KernelNames& names, Logger& log)
+    : options_(options), meta_(meta), se_(se), inodes_(inodes), names_(names), log_(log) {}
 
 FsEvents::~FsEvents() { Stop(); }
 
@@ -98,17 +98,16 @@ void FsEvents::Apply(const client::CacheEventInfo& e) {
     case fb::CacheEventKind::Reset:
       DropAll("reset by metad");
       return;
-    case fb::CacheEventKind::Recall:
-      if (hooks_.recall) hooks_.recall(e.ino);
-      return;
     case fb::CacheEventKind::DirNames:
-      // Another mount now answers for this directory: every name this
-      // kernel cached there, negative ones included, may change unseen.
-      if (hooks_.names_in) {
-        for (const std::string& n : hooks_.names_in(e.ino))
-          (void)fuse_lowlevel_notify_inval_entry(se_, e.ino, n.data(), n.size());
-      }
-      (void)fuse_lowlevel_notify_inval_inode(se_, e.ino, -1, 0);
+      // Another mount leases the directory now and changes it without
+      // telling: nothing the kernel cached of it stays.
+      for (const auto& [dir, name] : names_.NamesIn(e.ino))
+        (void)fuse_lowlevel_notify_inval_entry(se_, dir, name.data(), name.size());
+      (void)fuse_lowlevel_notify_inval_inode(se_, e.ino, 0, 0);
+      return;
+    case fb::CacheEventKind::Recall:
+      // Flush, then give the lease back (fs_writeback.cc).
+      if (hooks_.recall) hooks_.recall(e.ino);
       return;
     default:
       log_.Warn("mount: cache events: unknown event kind {} ignored",
@@ -119,7 +118,7 @@ void FsEvents::Apply(const client::CacheEventInfo& e) {
 
 void FsEvents::DropAll(const char* why) {
   std::vector<uint64_t> inodes = inodes_.Known();
-  auto names = entries_.TakeAll();
+  auto names = names_.TakeAll();
   log_.Debug("mount: cache events: {}: dropping {} inodes' attributes and {} entries", why,
              inodes.size(), names.size());
   for (const auto& [parent, name] : names)

@@ -16,14 +16,13 @@
 //
 // Write-back leases (docs/write-back.md) ride on the same poll: Recall(dir)
 // and a new epoch go to the hooks (fs_writeback.cc: flush, give back or drop
-// the leases), and DirNames(dir) — another mount was granted dir's lease —
-// drops every name this kernel holds in dir and dir's attributes.
+// the leases).
 //
 // Failure modes: a failed poll (leader gone, redirect, timeout), a Reset
 // event, or a new epoch (a new leader, a renewed session: it knows nothing
 // of what this kernel cached) drops every cache: the attributes of every
 // inode the kernel holds (InodeTable) and every name noted in
-// KernelEntries. A notify that fails (the kernel has no such inode) is
+// KernelNames. A notify that fails (the kernel has no such inode) is
 // ignored.
 //
 // Threads: Start/Stop from the owner; healthy() from any thread.
@@ -43,7 +42,7 @@
 #include "libnet/log.h"
 #include "mount/client/meta_client.h"
 #include "mount/fuse/inode_table.h"
-#include "mount/fuse/kernel_entries.h"
+#include "mount/fuse/kernel_names.h"
 
 namespace opendfs::mountfs {
 
@@ -58,15 +57,13 @@ struct FsEventsOptions {
 struct FsEventsHooks {
   std::function<void(uint64_t dir)> recall;  // flush, then give `dir` back
   std::function<void()> new_epoch;           // flush, drop every lease
-  // The names the kernel was given in `dir` (KernelNames), for DirNames.
-  std::function<std::vector<std::string>(uint64_t dir)> names_in;
 };
 
 class FsEvents {
  public:
   // All references must outlive the FsEvents.
   FsEvents(FsEventsOptions options, client::MetaClient& meta, fuse_session* se,
-           InodeTable& inodes, KernelEntries& entries, Logger& log);
+           InodeTable& inodes, KernelNames& names, Logger& log);
   ~FsEvents();  // Stop()
 
   // Before Start().
@@ -86,7 +83,7 @@ class FsEvents {
   client::MetaClient& meta_;
   fuse_session* const se_;
   InodeTable& inodes_;
-  KernelEntries& entries_;
+  KernelNames& names_;
   Logger& log_;
   FsEventsHooks hooks_;
   std::atomic<bool> healthy_{false};

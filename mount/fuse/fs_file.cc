@@ -182,7 +182,6 @@ void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode
   }
   fuse_entry_param e;
   FillEntry(o->attr, &e);
-  NoteEntry(parent, name);
   inodes_.Ref(ino);
   kernel_names_.Record(parent, name, ino);
   if (fuse_reply_create(req, &e, fi) != 0) {

@@ -24,15 +24,6 @@ TEST(KernelNames, NamesOfTheLockedFilesDirectory) {
   EXPECT_THAT(k.NamesNear(999), IsEmpty());
 }
 
-TEST(KernelNames, NamesInOneDirectoryForDirNames) {
-  KernelNames k;
-  k.Record(10, "a", 100);
-  k.Record(10, "gone", 0);
-  k.Record(20, "b", 200);
-  EXPECT_THAT(k.NamesIn(10), UnorderedElementsAre("a", "gone"));
-  EXPECT_THAT(k.NamesIn(30), IsEmpty());
-}
-
 TEST(KernelNames, RecordingTwiceKeepsOneName) {
   KernelNames k;
   k.Record(10, "db-journal", 101);
@@ -50,14 +41,36 @@ TEST(KernelNames, HardLinksCoverEveryDirectory) {
               UnorderedElementsAre(Pair(10, "a"), Pair(11, "b"), Pair(11, "c")));
 }
 
-TEST(KernelNames, BoundedPerDirectoryOldestFirst) {
+TEST(KernelNames, BoundedInAllOldestFirst) {
   KernelNames k;
-  for (size_t i = 0; i < KernelNames::kMaxNamesPerDir + 5; ++i)
-    k.Record(10, "f" + std::to_string(i), 1000 + i);
-  EXPECT_EQ(k.names_in(10), KernelNames::kMaxNamesPerDir);
-  auto near = k.NamesNear(1000);
-  EXPECT_EQ(near.size(), KernelNames::kMaxNamesPerDir);
-  for (const auto& [dir, name] : near) EXPECT_NE(name, "f0");
+  for (size_t i = 0; i < KernelNames::kMaxNames + 5; ++i)
+    k.Record(10 + i % 3, "f" + std::to_string(i), 0);
+  EXPECT_EQ(k.size(), KernelNames::kMaxNames);
+  for (const auto& [dir, name] : k.NamesIn(10)) EXPECT_NE(name, "f0");
+  EXPECT_EQ(k.names_in(10) + k.names_in(11) + k.names_in(12), KernelNames::kMaxNames);
+}
+
+TEST(KernelNames, ForgettingAndRecordingAgainStaysBounded) {
+  KernelNames k;
+  for (int round = 0; round < 50; ++round) {
+    for (int i = 0; i < 1000; ++i) k.Record(100, "n" + std::to_string(i), 0);
+    k.Forgotten(100);
+  }
+  EXPECT_EQ(k.size(), 0u);
+  k.Record(100, "last", 0);
+  EXPECT_THAT(k.NamesIn(100), UnorderedElementsAre(Pair(100, "last")));
+}
+
+TEST(KernelNames, NamesInOneDirectoryAndTakeAll) {
+  KernelNames k;
+  k.Record(10, "a", 100);
+  k.Record(10, "gone", 0);
+  k.Record(20, "b", 200);
+  EXPECT_THAT(k.NamesIn(10), UnorderedElementsAre(Pair(10, "a"), Pair(10, "gone")));
+  EXPECT_THAT(k.TakeAll(),
+              UnorderedElementsAre(Pair(10, "a"), Pair(10, "gone"), Pair(20, "b")));
+  EXPECT_EQ(k.size(), 0u);
+  EXPECT_THAT(k.NamesNear(100), IsEmpty());
 }
 
 TEST(KernelNames, BoundedDirectoriesPerChild) {
