@@ -77,7 +77,6 @@ void Fs::StartWriteBack() {
     FsEventsHooks hooks;
     hooks.recall = [this](uint64_t dir) { OnRecall(dir); };
     hooks.new_epoch = [this] { OnNewEpoch(); };
-    hooks.names_in = [this](uint64_t dir) { return kernel_names_.NamesIn(dir); };
     events_->SetHooks(std::move(hooks));
   }
   wb_thread_ = std::thread([this] { FlushTimerLoop(); });
@@ -213,8 +212,8 @@ void Fs::RunDirInvalidations() {
   }
   if (session_ == nullptr) return;
   for (uint64_t d : dirs) {
-    for (const std::string& n : kernel_names_.NamesIn(d))
-      (void)fuse_lowlevel_notify_inval_entry(session_, d, n.data(), n.size());
+    for (const auto& [dir, n] : kernel_names_.NamesIn(d))
+      (void)fuse_lowlevel_notify_inval_entry(session_, dir, n.data(), n.size());
     (void)fuse_lowlevel_notify_inval_inode(session_, d, -1, 0);
   }
 }

@@ -13,7 +13,7 @@
 #    the rest is there whole or absent, fsck clean.
 . "$(dirname "$0")/lib.sh"
 # A new leader grants no lease for one session lease: keep it short.
-e2e_up --set blk_sz=1MB --set session_timeout=3
+e2e_up --set blk_sz=1MB --set session_timeout=3 --set meta_flush_ms=5000
 e2e_mount2 -o blk_sz=1MB
 
 metad_batches() {  # FlushBatch calls seen by the leader with more than one op
@@ -73,28 +73,35 @@ diff "$E2E_ROOT/a.txt" "$E2E_ROOT/b.txt" >&2 || fail "the two mounts see differe
 [ "$(wc -l < "$E2E_ROOT/a.txt")" -gt 90 ] || fail "tree too small: $(wc -l < "$E2E_ROOT/a.txt")"
 
 # ---- late error ----
+# A holds the lease on "late" with a mkdir buffered, then stops answering
+# (SIGSTOP) for longer than a session lease: the leader revokes the lease and
+# lets B remove the directory. When A runs again its flush is refused on
+# apply, and A's fsync of the directory says so.
 mkdir "$MNT/late"
 sleep 0.5
-python3 - "$MNT/late" "$MNT2/late" <<'PY' || fail "late error not reported"
-import os, shutil, sys, errno
-a, b = sys.argv[1], sys.argv[2]
-os.mkdir(os.path.join(a, "x"))          # A leases "late" (local op)
-# B removes the whole directory: A's lease is recalled first, so A's mkdir is
-# applied, then B's rm runs. Then A works on in its stale view.
-shutil.rmtree(b)
-try:
-    os.mkdir(os.path.join(a, "y"))
-except OSError as e:                    # the sync path (no lease any more)
-    assert e.errno in (errno.ENOENT, errno.ESTALE), e
-    sys.exit(0)
+a_pid=$(pgrep -f "opendfs-mount [^ ]* $MNT -o" | head -1)
+[ -n "$a_pid" ] || fail "no pid for the mount at $MNT"
+python3 - "$MNT/late" "$MNT2/late" "$a_pid" <<'PY' || fail "late error not reported"
+import errno, os, signal, subprocess, sys, time
+a, b, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.mkdir(os.path.join(a, "x0"))         # takes the lease
 fd = os.open(a, os.O_RDONLY | os.O_DIRECTORY)
+os.fsync(fd)
+os.mkdir(os.path.join(a, "x"))          # buffered (meta_flush_ms is long)
+os.kill(pid, signal.SIGSTOP)
+try:
+    subprocess.run(["rm", "-rf", b], check=True, timeout=60)
+finally:
+    os.kill(pid, signal.SIGCONT)
+time.sleep(0.5)
 try:
     os.fsync(fd)
 except OSError as e:
     assert e.errno in (errno.ENOENT, errno.ESTALE), e
     sys.exit(0)
-sys.exit("mkdir in a removed directory neither failed nor was reported at fsync")
+sys.exit("the refused mkdir was not reported by fsync")
 PY
+grep -q "refused by the leader" "$E2E_ROOT/mount.log" || fail "the late error was not logged"
 
 # ---- SIGKILL with an unflushed batch ----
 mkdir "$MNT/kill"
@@ -109,8 +116,8 @@ os.close(fd)
 for i in range(50):
     os.mkdir(os.path.join(d, "maybe%d" % i))  # buffered: there whole or absent
 PY
-kill -9 "$(pgrep -f "opendfs-mount .* $MNT2 " | head -1)" 2>/dev/null || true
-pid=$(pgrep -f "opendfs-mount .* $MNT( |$)" | head -1)
+kill -9 "$(pgrep -f "opendfs-mount [^ ]* $MNT2 -o" | head -1)" 2>/dev/null || true
+pid=$(pgrep -f "opendfs-mount [^ ]* $MNT -o" | head -1)
 [ -n "$pid" ] && kill -9 "$pid"
 umount -l "$MNT" 2>/dev/null || true
 umount -l "$MNT2" 2>/dev/null || true
