@@ -22,6 +22,7 @@ constexpr uint16_t M(fb::MetaMethod m) { return static_cast<uint16_t>(m); }
 // A write clears the file's set-id bits unless the writer has CAP_FSETID;
 // the caller's capabilities do not travel, so root stands for it (as the
 // kernel's own check passes for root).
+bool WriterKillsSetid(const fb::Caller* caller) { return caller != nullptr && caller->uid() != 0; }
 
 flatbuffers::Offset<fb::BlockLocation> BuildLocation(
     flatbuffers::FlatBufferBuilder& fbb, uint64_t index, BlockId id, uint64_t version,
@@ -93,9 +94,28 @@ void MetaServer::RegisterBlockHandlers() {
   // commit, no blockd. Past inline_max the client writes blocks instead.
   s.Handle<fb::WriteInlineRequest>(M(fb::MetaMethod::WriteInline), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::WriteInlineRequest>();
-    Result<OpRecord> op = RecordOf(*r, NowNs());
-    if (!op.ok()) return resp.Fail(op.status());
-    std::string record = std::move(op->record);
+    std::vector<records::InlineExtentView> extents;
+    if (r->writes()) {
+      for (const fb::InlineWrite* w : *r->writes()) {
+        std::string_view data;
+        if (w->data()) data = {reinterpret_cast<const char*>(w->data()->data()), w->data()->size()};
+        if (uint64_t{w->offset()} + data.size() > settings_.inline_max)
+          return resp.Fail(Status(StatusCode::FileTooBig,
+                                  fmt::format("inline write of inode {} ends past inline_max {}",
+                                              r->ino(), settings_.inline_max)));
+        extents.push_back({w->offset(), data});
+      }
+    }
+    int64_t mtime = r->mtime_ns() ? r->mtime_ns() : NowNs();
+    const bool kill_setid = WriterKillsSetid(r->caller());
+    std::string record =
+        r->explicit_times()
+            ? records::WriteInlineWithTimes(
+                  r->ino(), extents, r->file_size(),
+                  r->omit_atime() ? std::nullopt : std::optional<int64_t>(r->atime_ns()),
+                  r->omit_mtime() ? std::nullopt : std::optional<int64_t>(r->mtime_ns()),
+                  CredFrom(r->caller()), NowNs(), kill_setid)
+            : records::WriteInline(r->ino(), extents, r->file_size(), mtime, kill_setid);
     // Other mounts that cached the file drop its attributes (size, times,
     // set-id bits) before this returns; its data stays close-to-open.
     CommitNotifying(std::move(record), &resp, r->caller(), {},

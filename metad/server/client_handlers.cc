@@ -23,6 +23,15 @@ int AccessMaskForOpen(uint32_t flags) {
 
 bool OpensForWrite(uint32_t flags) { return (flags & O_ACCMODE) != O_RDONLY; }
 
+// Events of a name added to / removed from `parent` (its attributes change
+// with it: mtime, nlink).
+std::vector<CacheEvent> Added(uint64_t parent, const flatbuffers::String* name) {
+  return {CacheEvent::Entry(parent, std::string(Str(name)), false), CacheEvent::Inode(parent)};
+}
+std::vector<CacheEvent> Removed(uint64_t parent, const flatbuffers::String* name) {
+  return {CacheEvent::Entry(parent, std::string(Str(name)), true), CacheEvent::Inode(parent)};
+}
+
 void ReplyOpen(Responder& r, const Attr& a, uint64_t handle, uint64_t inline_max) {
   flatbuffers::FlatBufferBuilder fbb(128);
   fb::Attr wa = ToWire(a);
@@ -118,9 +127,39 @@ void MetaServer::RegisterClientHandlers() {
 
   s.Handle<fb::SetAttrRequest>(M(fb::MetaMethod::SetAttr), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::SetAttrRequest>();
+    using B = fb::SetAttrBits;
+    using F = fb::SetAttrField;
+    uint32_t v = r->valid();
+    auto has = [v](B b) { return (v & static_cast<uint32_t>(b)) != 0; };
     int64_t now = NowNs();
-    records::SetAttrArgs a = SetAttrArgsOf(*r, now);
-    const uint32_t f = static_cast<uint32_t>(a.fields);
+    records::SetAttrArgs a;
+    a.inode = r->ino();
+    uint32_t f = 0;
+    if (has(B::Mode)) { f |= static_cast<uint32_t>(F::Mode); a.mode = r->mode() & 07777; }
+    if (has(B::Uid)) { f |= static_cast<uint32_t>(F::Uid); a.uid = r->uid(); }
+    if (has(B::Gid)) { f |= static_cast<uint32_t>(F::Gid); a.gid = r->gid(); }
+    if (has(B::Size)) {
+      f |= static_cast<uint32_t>(F::Size);
+      a.size = r->size();
+      // ftruncate through a descriptor opened for writing (mode may be 0).
+      if (r->handle() != 0 && sessions_.IsWritableHandle(r->handle(), r->ino()))
+        f |= static_cast<uint32_t>(F::OpenForWrite);
+    }
+    if (has(B::AtimeNow)) {
+      f |= static_cast<uint32_t>(F::Atime) | static_cast<uint32_t>(F::AtimeNow);
+      a.atime_ns = now;
+    } else if (has(B::Atime)) {
+      f |= static_cast<uint32_t>(F::Atime);
+      a.atime_ns = r->atime_ns();
+    }
+    if (has(B::MtimeNow)) {
+      f |= static_cast<uint32_t>(F::Mtime) | static_cast<uint32_t>(F::MtimeNow);
+      a.mtime_ns = now;
+    } else if (has(B::Mtime)) {
+      f |= static_cast<uint32_t>(F::Mtime);
+      a.mtime_ns = r->mtime_ns();
+    }
+    a.fields = static_cast<F>(f);
     if (f == 0) {  // e.g. a ctime-only change: report current attributes
       std::shared_lock l(ns_mu_);
       Result<Attr> cur = ns_->GetAttr(r->ino());
@@ -128,32 +167,63 @@ void MetaServer::RegisterClientHandlers() {
       return ReplyAttr(resp, *cur);
     }
     if (auto cur = UnchangedByRoot(CredFrom(r->caller()), a)) return ReplyAttr(resp, *cur);
-    CommitNotifying(Tagged(r->caller(), RecordOf(*r, now)->record), &resp,
+    CommitNotifying(Tagged(r->caller(), records::SetAttr(a, CredFrom(r->caller()), now)), &resp,
                     r->caller(), {},
                     [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::MkdirRequest>(M(fb::MetaMethod::Mkdir), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::MkdirRequest>();
+    // The umask is applied by the apply step, unless the parent has a
+    // default ACL (ns_acl.cc).
+    uint32_t mode = r->mode() & 07777;
     CommitNewInode(
-        [&](InodeId ino) { return Tagged(r->caller(), RecordOf(*r, ino, NowNs())->record); },
+        [&](InodeId ino) {
+          return Tagged(r->caller(), records::Mkdir(r->parent(), Str(r->name()), ino, mode,
+                                                    CredFrom(r->caller()), NowNs(),
+                                                    r->umask() & 0777));
+        },
         &resp, r->caller(), Added(r->parent(), r->name()),
         [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::MknodRequest>(M(fb::MetaMethod::Mknod), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::MknodRequest>();
+    records::CreateArgs a;
+    a.parent = r->parent();
+    a.name = Str(r->name());
+    uint32_t type = r->mode() & S_IFMT;
+    a.mode = (type ? type : S_IFREG) | (r->mode() & 07777);
+    a.umask = r->umask() & 0777;
+    a.rdev = r->rdev();
+    a.exclusive = true;
+    a.block_size = static_cast<uint32_t>(settings_.default_blk_sz);
+    a.replication = NewFileGoal(a.parent, 0);
     CommitNewInode(
-        [&](InodeId ino) { return Tagged(r->caller(), RecordOf(*r, ino, NowNs())->record); },
+        [&](InodeId ino) {
+          a.inode = ino;
+          return Tagged(r->caller(), records::Create(a, CredFrom(r->caller()), NowNs()));
+        },
         &resp, r->caller(), Added(r->parent(), r->name()),
         [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::CreateRequest>(M(fb::MetaMethod::Create), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::CreateRequest>();
-    Result<records::CreateArgs> checked = CreateArgsOf(*r);
-    if (!checked.ok()) return resp.Fail(checked.status());
-    records::CreateArgs a = *checked;
+    records::CreateArgs a;
+    a.parent = r->parent();
+    a.name = Str(r->name());
+    a.mode = S_IFREG | (r->mode() & 07777);
+    a.umask = r->umask() & 0777;
+    a.exclusive = (r->flags() & O_EXCL) != 0;
+    uint64_t bs = r->block_size() ? r->block_size() : settings_.default_blk_sz;
+    if (bs % (64 << 10) != 0 || bs > (1ull << 31))
+      return resp.Fail(Status(StatusCode::Invalid,
+                              fmt::format("block size {} is not a multiple of 64 KiB up to 2 GiB", bs)));
+    a.block_size = static_cast<uint32_t>(bs);
+    if (r->replication() > 16)
+      return resp.Fail(Status(StatusCode::Invalid, fmt::format("replication {} not in 1..16", r->replication())));
+    a.replication = NewFileGoal(a.parent, r->replication());
     uint64_t session = r->caller() ? r->caller()->session() : 0;
     const bool writable = OpensForWrite(r->flags());
     CommitNewInode(
@@ -171,7 +241,11 @@ void MetaServer::RegisterClientHandlers() {
   s.Handle<fb::SymlinkRequest>(M(fb::MetaMethod::Symlink), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::SymlinkRequest>();
     CommitNewInode(
-        [&](InodeId ino) { return Tagged(r->caller(), RecordOf(*r, ino, NowNs())->record); },
+        [&](InodeId ino) {
+          return Tagged(r->caller(), records::Symlink(r->parent(), Str(r->name()), ino,
+                                                      Str(r->target()), CredFrom(r->caller()),
+                                                      NowNs()));
+        },
         &resp, r->caller(), Added(r->parent(), r->name()),
         [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
@@ -190,33 +264,53 @@ void MetaServer::RegisterClientHandlers() {
 
   s.Handle<fb::LinkRequest>(M(fb::MetaMethod::Link), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::LinkRequest>();
-    OpRecord op = *RecordOf(*r, NowNs());
-    CommitNotifying(Tagged(r->caller(), std::move(op.record)), &resp, r->caller(),
-                    std::move(op.events),
-                    [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
+    CommitNotifying(Tagged(r->caller(), records::Link(r->ino(), r->new_parent(), Str(r->new_name()),
+                                                      CredFrom(r->caller()), NowNs())),
+           &resp, r->caller(), Added(r->new_parent(), r->new_name()), [](const ApplyResult& res, Responder& out) { ReplyAttr(out, res.attr); });
   });
 
   s.Handle<fb::UnlinkRequest>(M(fb::MetaMethod::Unlink), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::UnlinkRequest>();
+    Cred cred = CredFrom(r->caller());
     if (Status st = OpenFilesKnown(r->caller()); !st.ok()) return resp.Fail(st);
-    OpRecord op = *RecordOf(*r, NowNs(), NameIsOpen(r->parent(), r->name()));
-    CommitNotifying(Tagged(r->caller(), std::move(op.record)), &resp, r->caller(),
-                    std::move(op.events), [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
+    bool keep = false;
+    {
+      std::shared_lock l(ns_mu_);
+      Result<Attr> victim = ns_->Lookup(r->parent(), Str(r->name()), Cred::Root());
+      keep = victim.ok() && sessions_.IsOpen(victim->ino);
+    }
+    CommitNotifying(Tagged(r->caller(), records::Unlink(r->parent(), Str(r->name()), keep, cred,
+                                                        NowNs())),
+           &resp, r->caller(), Removed(r->parent(), r->name()), [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
   s.Handle<fb::RmdirRequest>(M(fb::MetaMethod::Rmdir), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::RmdirRequest>();
-    OpRecord op = *RecordOf(*r, NowNs());
-    CommitNotifying(Tagged(r->caller(), std::move(op.record)), &resp, r->caller(),
-                    std::move(op.events), [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
+    CommitNotifying(Tagged(r->caller(), records::Rmdir(r->parent(), Str(r->name()),
+                                                       CredFrom(r->caller()), NowNs())),
+           &resp, r->caller(), Removed(r->parent(), r->name()), [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
   s.Handle<fb::RenameRequest>(M(fb::MetaMethod::Rename), [this](Request&& req, Responder&& resp) {
     const auto* r = req.As<fb::RenameRequest>();
     if (Status st = OpenFilesKnown(r->caller()); !st.ok()) return resp.Fail(st);
-    OpRecord op = *RecordOf(*r, NowNs(), std::nullopt);
-    CommitNotifying(Tagged(r->caller(), std::move(op.record)), &resp, r->caller(),
-                    std::move(op.events), [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
+    bool keep = false;
+    std::vector<CacheEvent> events = Removed(r->parent(), r->name());
+    {
+      std::shared_lock l(ns_mu_);
+      Result<Attr> target = ns_->Lookup(r->new_parent(), Str(r->new_name()), Cred::Root());
+      keep = target.ok() && sessions_.IsOpen(target->ino);
+      // The name moved to now leads elsewhere when it existed (replaced,
+      // exchanged), else it is new; a replaced inode lost a link.
+      std::vector<CacheEvent> to = target.ok() ? Removed(r->new_parent(), r->new_name())
+                                               : Added(r->new_parent(), r->new_name());
+      events.insert(events.end(), to.begin(), to.end());
+      if (target.ok()) events.push_back(CacheEvent::Inode(target->ino));
+    }
+    CommitNotifying(Tagged(r->caller(), records::Rename(r->parent(), Str(r->name()), r->new_parent(),
+                                                        Str(r->new_name()), r->flags(), keep,
+                                                        CredFrom(r->caller()), NowNs())),
+           &resp, r->caller(), std::move(events), [](const ApplyResult&, Responder& out) { ReplyEmpty(out); });
   });
 
   s.Handle<fb::OpenRequest>(M(fb::MetaMethod::Open), [this](Request&& req, Responder&& resp) {

@@ -12,8 +12,6 @@ fb::CacheEventKind ToWire(CacheEvent::Kind k) {
     case CacheEvent::Kind::kInode: return fb::CacheEventKind::Inode;
     case CacheEvent::Kind::kEntry: return fb::CacheEventKind::Entry;
     case CacheEvent::Kind::kReset: return fb::CacheEventKind::Reset;
-    case CacheEvent::Kind::kRecall: return fb::CacheEventKind::Recall;
-    case CacheEvent::Kind::kDirNames: return fb::CacheEventKind::DirNames;
   }
   return fb::CacheEventKind::Reset;
 }

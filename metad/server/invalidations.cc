@@ -137,25 +137,6 @@ void Invalidations::Publish(uint64_t from, const std::vector<CacheEvent>& events
   if (!waiting && done) done();
 }
 
-bool Invalidations::Send(uint64_t session, CacheEvent e) {
-  Calls out;
-  {
-    std::lock_guard lock(mu_);
-    auto it = subs_.find(session);
-    if (it == subs_.end()) return false;
-    Sub& s = it->second;
-    // A full queue becomes a Reset, and `e` follows it: a recall must
-    // not be lost with the events the Reset stands for.
-    if (Append(s, e) == 0) {
-      QueueReset(session, s, s.trusted);
-      (void)Append(s, std::move(e));
-    }
-    Deliver(s, out);
-  }
-  for (auto& c : out) c();
-  return true;
-}
-
 void Invalidations::Poll(uint64_t session, uint64_t epoch, uint64_t acked, uint32_t wait_ms,
                          PollReply reply) {
   Calls out;

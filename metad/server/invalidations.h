@@ -45,10 +45,7 @@
 namespace opendfs::metad {
 
 struct CacheEvent {
-  // kRecall: give the lease of directory `ino` back (docs/write-back.md);
-  // kDirNames: forget every name cached in directory `ino` (it was leased
-  // to another mount).
-  enum class Kind { kInode, kEntry, kReset, kRecall, kDirNames };
+  enum class Kind { kInode, kEntry, kReset };
   Kind kind = Kind::kInode;
   uint64_t ino = 0;     // kInode
   uint64_t parent = 0;  // kEntry
@@ -59,8 +56,6 @@ struct CacheEvent {
   static CacheEvent Entry(uint64_t parent, std::string name, bool gone) {
     return {Kind::kEntry, 0, parent, std::move(name), gone};
   }
-  static CacheEvent Recall(uint64_t dir) { return {Kind::kRecall, dir, 0, {}, false}; }
-  static CacheEvent DirNames(uint64_t dir) { return {Kind::kDirNames, dir, 0, {}, false}; }
 };
 
 struct PollResult {
@@ -96,10 +91,6 @@ class Invalidations {
   // After a mutation by `from` (0 = the CLI) was applied; `done` runs inline
   // when no other session is interested, else later (see above).
   void Publish(uint64_t from, const std::vector<CacheEvent>& events, Done done);
-  // Queues `e` for `session` alone, whatever it caches, and waits for no
-  // acknowledgement (a Recall: the answer is the holder's release). False
-  // when the session has no subscription (it polls no more: it cannot hear).
-  bool Send(uint64_t session, CacheEvent e);
   // AwaitEvents from a live session: acknowledges up to `acked` (when
   // `epoch` is its subscription's; a mount that saw another one has applied
   // nothing of this one), then answers at once with queued events or holds

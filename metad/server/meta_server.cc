@@ -14,14 +14,6 @@ MetaServer::MetaServer(const MetadSettings& settings, Logger& log)
       log_(log),
       sessions_(settings.session_timeout_s * 1000),
       invalidations_(InvalidationOptions{}, log, [this] { return NowMs(); }),
-      leases_([&] {
-        // A recall unanswered for a session lease revokes; a new leader
-        // waits as long before it grants (docs/write-back.md).
-        DirLeaseOptions o;
-        o.recall_timeout_ms = settings.session_timeout_s * 1000;
-        o.grace_ms = settings.session_timeout_s * 1000;
-        return o;
-      }()),
       start_ns_(0) {
   // A random base in the high bits: a new leader never hands out an id that
   // a mount still uses from the previous one (locks belong to sessions).
@@ -145,7 +137,6 @@ Status MetaServer::Start() {
   RegisterAdminHandlers();
   RegisterLockHandlers();
   RegisterEventHandlers();
-  RegisterLeaseHandlers();
 
   ServerOptions dn = cli;
   dn.bind = settings_.bind_for_dn;
@@ -165,9 +156,6 @@ Status MetaServer::Start() {
   ODFS_RETURN_IF_ERROR(dn_server_->Start());
   if (replicator_) ODFS_RETURN_IF_ERROR(replicator_->Start());
   serving_since_ms_ = NowMs();  // one metad serves from now on (a group: on_serving)
-  // A restarted single metad is a new leader too: its old leases are gone.
-  if (!replicator_) StartLeaseGrace();
-  lease_worker_ = std::thread([this] { LeaseWorkerLoop(); });
   invalidations_.Start();
   tick_thread_ = std::thread([this] { TickLoop(); });
   log_.Info("metad: serving clients={} blockds={} editlog={} fsimage={}",
@@ -184,13 +172,6 @@ void MetaServer::Stop() {
   }
   tick_cv_.notify_all();
   if (tick_thread_.joinable()) tick_thread_.join();
-  {
-    std::lock_guard l(lease_work_mu_);
-    lease_work_stop_ = true;
-    lease_work_.clear();  // their Responders answer Internal
-  }
-  lease_work_cv_.notify_all();
-  if (lease_worker_.joinable()) lease_worker_.join();
   invalidations_.Stop();
   http_server_.reset();
   if (cli_server_) cli_server_->Stop();
@@ -397,7 +378,6 @@ void MetaServer::TickLoop() {
     if (replicated() && !replicator_->lease_held())
       invalidations_.Forget(Status(StatusCode::NotLeader, "not the leader"));
     ExpireLocks(now);
-    if (serving_leader()) ExpireLeases(now);
     SettleOrphanedWrites(now);
     lock.lock();
   }

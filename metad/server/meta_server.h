@@ -23,7 +23,6 @@
 #pragma once
 
 #include <atomic>
-#include <deque>
 #include <map>
 #include <condition_variable>
 #include <memory>
@@ -52,7 +51,6 @@
 #include "metad/replication/replicator.h"
 #include "metad/server/block_index.h"
 #include "metad/server/cluster_view.h"
-#include "metad/server/dir_leases.h"
 #include "metad/server/invalidations.h"
 #include "metad/server/sessions.h"
 #include "metad/server/settings.h"
@@ -63,9 +61,6 @@
 #include "metad/store/rocks_fs_image_store.h"
 
 namespace opendfs::metad {
-
-// Whether the inline writes of `caller` clear set-id bits (not root).
-bool WriterKillsSetid(const fb::Caller* caller);
 
 class MetaServer : public BlockCatalog {
  public:
@@ -185,83 +180,14 @@ class MetaServer : public BlockCatalog {
     template <class Req>
     void Handle(uint16_t type, Handler h) {
       server.Handle<Req>(type, [self = self, h = std::move(h)](Request&& req, Responder&& resp) {
-        self->ServeLeaderOnly(std::move(req), std::move(resp), h);
+        if (self->replicated() && !self->replicator_->lease_held())
+          return resp.Fail(Status(StatusCode::NotLeader, "not the leader"),
+                           self->replicator_->serving() ? "" : self->LeaderCliAddress());
+        h(std::move(req), std::move(resp));
       });
     }
   };
-  // The body of every LeaderOnly handler: the leader check, then the recall
-  // gate (PassLeaseGate), then `h`.
-  void ServeLeaderOnly(Request&& req, Responder&& resp, const Handler& h);
   void ReplyClusterStatus(Responder& resp);
-
-  // ---- edit records of client mutations (op_records.cc): built alike by the
-  // synchronous handlers and by FlushBatch ----
-  struct OpRecord {
-    std::string record;
-    std::vector<CacheEvent> events;  // for the other mounts (CommitNotifying)
-  };
-  // Events of a name added to / removed from `parent` (its attributes change
-  // with it: mtime, nlink).
-  static std::vector<CacheEvent> Added(uint64_t parent, const flatbuffers::String* name);
-  static std::vector<CacheEvent> Removed(uint64_t parent, const flatbuffers::String* name);
-  // The inode `name` in `parent` names has an open handle (unlink keeps it).
-  bool NameIsOpen(uint64_t parent, const flatbuffers::String* name) const;
-  Result<records::CreateArgs> CreateArgsOf(const fb::CreateRequest& r) const;
-  records::CreateArgs MknodArgsOf(const fb::MknodRequest& r) const;
-  records::SetAttrArgs SetAttrArgsOf(const fb::SetAttrRequest& r, int64_t now_ns) const;
-  // `ino`: the new inode's id; `time_ns`: the time the op sets.
-  Result<OpRecord> RecordOf(const fb::MkdirRequest& r, InodeId ino, int64_t time_ns) const;
-  Result<OpRecord> RecordOf(const fb::MknodRequest& r, InodeId ino, int64_t time_ns) const;
-  Result<OpRecord> RecordOf(const fb::CreateRequest& r, InodeId ino, int64_t time_ns) const;
-  Result<OpRecord> RecordOf(const fb::SymlinkRequest& r, InodeId ino, int64_t time_ns) const;
-  Result<OpRecord> RecordOf(const fb::LinkRequest& r, int64_t time_ns) const;
-  Result<OpRecord> RecordOf(const fb::UnlinkRequest& r, int64_t time_ns, bool keep_orphan) const;
-  Result<OpRecord> RecordOf(const fb::RmdirRequest& r, int64_t time_ns) const;
-  // keep_orphan: nullopt = keep a replaced target while it is open.
-  Result<OpRecord> RecordOf(const fb::RenameRequest& r, int64_t time_ns,
-                            std::optional<bool> keep_orphan) const;
-  Result<OpRecord> RecordOf(const fb::SetAttrRequest& r, int64_t time_ns) const;
-  Result<OpRecord> RecordOf(const fb::WriteInlineRequest& r, int64_t time_ns) const;
-
-  // ---- directory leases (lease_handlers.cc, lease_gate.cc; docs/write-back.md) ----
-  void RegisterLeaseHandlers();
-  // The directories a client request needs an accurate view of (the recall
-  // list of docs/write-back.md); names are resolved under ns_mu_.
-  std::vector<uint64_t> GatedDirs(const Request& req) const;
-  // Runs `h` at once when no directory in its way is leased to another
-  // session; else parks it (recalling the lease) or answers Busy. `h` runs
-  // under lease_gate_mu_ (shared), so a grant never slips between the gate
-  // and what the request reads or submits.
-  void PassLeaseGate(Request&& req, Responder&& resp, const Handler& h);
-  // Runs the work parked on leases that ended (on the lease worker).
-  void RunEnded(std::vector<LeaseEnded> ended, const char* why);
-  // Each tick: revokes leases whose recall timed out or whose holder's
-  // session expired.
-  void ExpireLeases(int64_t now_ms);
-  // On becoming the serving leader: every lease ends, none granted for one
-  // session lease.
-  void StartLeaseGrace();
-  // Queues `fn` for the lease worker thread (never a loop or committer
-  // thread: parked handlers may block on a full editlog queue).
-  void PostLeaseWork(std::function<void()> fn);
-  void LeaseWorkerLoop();
-  // AcquireDirLease's checks before the table: a directory, no ACL, at
-  // most lease_max_entries entries; nullopt = may be leased.
-  std::optional<Status> Unleasable(uint64_t dir) const;
-  void ReplyGranted(uint64_t session, uint64_t dir, const ApplyResult& barrier, uint32_t inodes,
-                    Responder& out);
-  // FlushBatch (lease_flush.cc): the op's record, or why it cannot be built.
-  // `open_in_batch`: the name the op removes or replaces was made by an
-  // open create earlier in the same batch (so its inode must be kept).
-  Result<OpRecord> RecordOfBatchOp(const fb::BatchOp& op, int64_t now_ns,
-                                   bool open_in_batch) const;
-  void FlushBatch(Request&& req, Responder&& resp);
-  // `built`: per op, Ok or the error that kept its record from being built.
-  void ReplyFlushed(const fb::FlushBatchRequest& r, const ApplyResult& res,
-                    const std::vector<Status>& built, std::vector<CacheEvent> events,
-                    Responder& out);
-  // The directories whose entries a flush's ops change.
-  static std::vector<uint64_t> DirsOfBatch(const fb::FlushBatchRequest& r);
 
   // ---- client handlers (client_handlers.cc, block_handlers.cc) ----
   void RegisterClientHandlers();
@@ -327,21 +253,6 @@ class MetaServer : public BlockCatalog {
   // checks), never the other way round.
   mutable std::mutex locks_mu_;
   locks::LockTable lock_table_;  // GUARDED_BY(locks_mu_)
-  // Directory leases (leader memory, like the locks). Lock order:
-  // lease_gate_mu_ before order_mu_, ns_mu_ and leases_mu_; leases_mu_ is
-  // taken alone (no other lock inside it, nothing called out).
-  mutable std::shared_mutex lease_gate_mu_;
-  mutable std::mutex leases_mu_;
-  DirLeaseTable leases_;  // GUARDED_BY(leases_mu_)
-  std::mutex lease_work_mu_;
-  std::condition_variable lease_work_cv_;
-  // Bounded by the parking bounds (DirLeaseOptions) plus a purge per op.
-  std::deque<std::function<void()>> lease_work_;  // GUARDED_BY(lease_work_mu_)
-  bool lease_work_stop_ = false;                  // GUARDED_BY(lease_work_mu_)
-  std::thread lease_worker_;
-  Counter* recalls_ = nullptr;            // metrics (null when off)
-  Histogram* recall_wait_ms_ = nullptr;
-  Histogram* batch_ops_ = nullptr;
   // When this metad last became the serving leader (monotonic ms).
   std::atomic<int64_t> serving_since_ms_{0};
   std::set<BlockId> settling_;                             // GUARDED_BY(reg_mu_)

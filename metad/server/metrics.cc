@@ -81,19 +81,6 @@ void MetaServer::AddStateMetrics() {
   batch_records_ = metrics_.AddHistogram("opendfs_metad_batch_records",
                                          "Editlog records applied per committed batch",
                                          BatchBuckets());
-  // Directory leases (docs/write-back.md).
-  metrics_.AddCallbackGauge("opendfs_metad_dir_leases", "Directory leases held by mounts", [this] {
-    std::lock_guard l(leases_mu_);
-    return static_cast<double>(leases_.leases());
-  });
-  recalls_ = metrics_.AddCounter("opendfs_metad_dir_lease_recalls_total",
-                                 "Directory lease recalls sent to holders");
-  recall_wait_ms_ = metrics_.AddHistogram(
-      "opendfs_metad_dir_lease_recall_wait_ms",
-      "Milliseconds from a recall to the lease's end (release or revoke)",
-      {1, 5, 25, 100, 500, 2000, 10000, 60000});
-  batch_ops_ = metrics_.AddHistogram("opendfs_metad_flush_batch_ops", "Ops per FlushBatch",
-                                     BatchBuckets());
   metrics_.AddCallbackGauge("opendfs_metad_editlog_bytes", "Bytes of the editlog on disk",
                             [this] { return DirBytes(settings_.editlog_dir); });
   metrics_.AddCallbackGauge("opendfs_metad_fsimage_bytes", "Bytes of the fsimage store on disk",

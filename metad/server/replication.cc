@@ -50,7 +50,6 @@ Status MetaServer::OpenReplication(const store::GroupCommitterHooks& hooks) {
     if (next_inode_.load() < ino) next_inode_ = ino;
     if (next_block_.load() < blk) next_block_ = blk;
     StartLockGrace();
-    StartLeaseGrace();
     invalidations_.Forget(Status(StatusCode::NotLeader, "a new leadership began"));
     serving_since_ms_ = NowMs();
     lead_epoch_.fetch_add(1);

@@ -36,7 +36,6 @@ Result<MetadSettings> MetadSettings::Load(const ConfigFile& file) {
       .Int("replication_max_copies", &s.replication_max_copies, 1, 1024)
       .Int("paxos_log_keep", &s.paxos_log_keep, 10, 1ll << 32)
       .Size("inline_max", &s.inline_max, 0, kMaxInlineBytes)
-      .Int("lease_max_entries", &s.lease_max_entries, 0, 1 << 24)
       .List("ot_cli", &s.ot_cli);
   ODFS_RETURN_IF_ERROR(r.Finish());
   if (s.default_blk_sz % (64 << 10) != 0)

@@ -47,10 +47,6 @@ struct MetadSettings {
   // files): one commit, no block traffic; costs metad memory on every metad.
   // 0 = never. At most kMaxInlineBytes.
   uint64_t inline_max = 8 << 10;
-  // Ours (issue 13): a directory with more entries is not leased to a mount
-  // (docs/write-back.md): its listing would cost the mount and the grant
-  // reply too much. 0 = no leases at all.
-  int64_t lease_max_entries = 10000;
   // Every metad's client address, in ot_paxos order (for NotLeader replies);
   // empty: the ot_paxos host with our bind_for_cli port.
   std::vector<std::string> ot_cli;

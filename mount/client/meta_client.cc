@@ -480,7 +480,15 @@ Result<DirPage> MetaClient::ReadDir(const Cred& c, uint64_t ino, uint64_t cookie
   page.eof = rep->eof();
   if (rep->entries()) {
     page.entries.reserve(rep->entries()->size());
-    for (const fb::DirEntry* e : *rep->entries()) page.entries.push_back(ReadDirEntry(*e));
+    for (const fb::DirEntry* e : *rep->entries()) {
+      DirEntryInfo d;
+      if (e->name()) d.name = e->name()->str();
+      d.ino = e->ino();
+      d.mode = e->mode();
+      d.cookie = e->cookie();
+      if (e->attr()) d.attr = *e->attr();
+      page.entries.push_back(std::move(d));
+    }
   }
   return page;
 }
@@ -658,43 +666,6 @@ Result<fb::Attr> MetaClient::WriteInline(const Cred& c, uint64_t ino, uint64_t h
                                times && !times->atime_ns, times && !times->mtime_ns)
                         .Union();
                   });
-}
-
-Result<LeaseGrant> MetaClient::AcquireDirLease(const Cred& c, uint64_t dir,
-                                               uint32_t want_inodes) {
-  ODFS_ASSIGN_OR_RETURN(
-      Reply r, Invoke<fb::AcquireDirLeaseReply>(
-                   fb::MetaMethod::AcquireDirLease, Retry::kExactlyOnce,
-                   [&](fbs::FlatBufferBuilder& b) {
-                     auto caller = MakeCaller(b, c);
-                     return fb::CreateAcquireDirLeaseRequest(b, caller, dir, want_inodes)
-                         .Union();
-                   }));
-  return ReadLeaseReply(*r.As<fb::AcquireDirLeaseReply>());
-}
-
-Result<FlushResult> MetaClient::FlushBatch(const Cred& c, const std::vector<BatchOpArgs>& ops,
-                                           const std::vector<uint64_t>& release) {
-  ODFS_ASSIGN_OR_RETURN(
-      Reply r, Invoke<fb::FlushBatchReply>(
-                   fb::MetaMethod::FlushBatch, Retry::kExactlyOnce,
-                   [&](fbs::FlatBufferBuilder& b) {
-                     auto caller = MakeCaller(b, c);
-                     auto body = BuildBatchOps(b, ops);
-                     auto rel = b.CreateVector(release);
-                     return fb::CreateFlushBatchRequest(b, caller, body, rel).Union();
-                   }));
-  return ReadFlushReply(*r.As<fb::FlushBatchReply>());
-}
-
-Status MetaClient::ReleaseDirLease(const Cred& c, const std::vector<uint64_t>& dirs) {
-  // Giving back what is not held is a no-op on the leader: safe to resend.
-  return EmptyCall(fb::MetaMethod::ReleaseDirLease, Retry::kIdempotent,
-                   [&](fbs::FlatBufferBuilder& b) {
-                     auto caller = MakeCaller(b, c);
-                     auto d = b.CreateVector(dirs);
-                     return fb::CreateReleaseDirLeaseRequest(b, caller, d).Union();
-                   });
 }
 
 Result<uint64_t> MetaClient::SetGoal(const Cred& c, uint64_t ino,

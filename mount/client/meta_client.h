@@ -47,7 +47,6 @@
 #include "libnet/log.h"
 #include "libnet/status.h"
 #include "meta_generated.h"
-#include "mount/client/batch_wire.h"
 #include "mount/client/types.h"
 
 namespace opendfs::client {
@@ -159,18 +158,6 @@ class MetaClient {
   // session is renewed before the failure is returned.
   Result<CacheEventsPage> AwaitEvents(uint64_t epoch, uint64_t acked,
                                       std::chrono::milliseconds wait);
-
-  // ---- write-back directory leases (docs/write-back.md) ----
-  // A lease on directory `dir` (granted = false: stay synchronous there,
-  // not before retry_ms), with `want_inodes` delegated ids when asked.
-  // Exactly-once: a resent grant is answered from the request table.
-  Result<LeaseGrant> AcquireDirLease(const Cred& c, uint64_t dir, uint32_t want_inodes);
-  // The buffered ops as one Paxos record, then the leases in `release` given
-  // back. Exactly-once like every mutation: a resend after a lost reply gets
-  // the first reply, never a second application.
-  Result<FlushResult> FlushBatch(const Cred& c, const std::vector<BatchOpArgs>& ops,
-                                 const std::vector<uint64_t>& release);
-  Status ReleaseDirLease(const Cred& c, const std::vector<uint64_t>& dirs);
 
   // Called (on the thread that renewed it) after a new session replaced an
   // old one, so the owner of locks can re-assert them; `lapsed` = the old

@@ -45,31 +45,6 @@ timespec FromNs(int64_t ns) {
 // line (ENOENT on lookup, EEXIST, EACCES, ...).
 bool PlainAnswer(StatusCode c) { return static_cast<int>(c) < 100; }
 
-// The FUSE setattr as SetAttrRequest fields.
-client::SetAttrArgs SetAttrArgsOf(const struct stat* attr, int to_set) {
-  using B = fb::SetAttrBits;
-  client::SetAttrArgs args;
-  auto set = [&](int fuse_bit, B bit) {
-    if (to_set & fuse_bit) args.valid |= static_cast<uint32_t>(bit);
-  };
-  set(FUSE_SET_ATTR_MODE, B::Mode);
-  set(FUSE_SET_ATTR_UID, B::Uid);
-  set(FUSE_SET_ATTR_GID, B::Gid);
-  set(FUSE_SET_ATTR_SIZE, B::Size);
-  set(FUSE_SET_ATTR_ATIME, B::Atime);
-  set(FUSE_SET_ATTR_MTIME, B::Mtime);
-  set(FUSE_SET_ATTR_ATIME_NOW, B::AtimeNow);
-  set(FUSE_SET_ATTR_MTIME_NOW, B::MtimeNow);
-  set(FUSE_SET_ATTR_CTIME, B::Ctime);
-  args.mode = attr->st_mode;
-  args.uid = attr->st_uid;
-  args.gid = attr->st_gid;
-  args.size = static_cast<uint64_t>(attr->st_size);
-  args.atime_ns = ToNs(attr->st_atim);
-  args.mtime_ns = ToNs(attr->st_mtim);
-  return args;
-}
-
 }  // namespace
 
 Status GoneIsStale(Status s) {
@@ -95,15 +70,7 @@ void ToStat(const fb::Attr& a, struct stat* st) {
 
 Fs::Fs(const MountOptions& options, Logger& log) : options_(options), log_(log) {}
 
-Fs::~Fs() {
-  // Without Shutdown (an Fs never served): the flush timer must not outlive it.
-  {
-    std::lock_guard lock(wb_mu_);
-    wb_stop_ = true;
-  }
-  wb_cv_.notify_all();
-  if (wb_thread_.joinable()) wb_thread_.join();
-}
+Fs::~Fs() = default;
 
 void Fs::Attach(Services services) {
   services_ = std::move(services);
@@ -119,9 +86,8 @@ void Fs::Attach(Services services) {
     FsEventsOptions eo;
     eo.negative_entries = options_.negative_timeout_s > 0;
     events_ = std::make_unique<FsEvents>(eo, *meta_, session_, inodes_, kernel_names_, log_);
+    events_->Start();
   }
-  StartWriteBack();  // sets the event hooks: before the events start
-  if (events_) events_->Start();
 }
 
 // With cache events on, nothing is cached while they do not flow (before the
@@ -139,7 +105,6 @@ double Fs::EntryTimeout() const {
 
 void Fs::Shutdown() {
   if (meta_ == nullptr) return;
-  StopWriteBack();  // first: open creates get their metad handles
   if (events_) events_->Stop();
   client::Cred root;
   for (auto& w : inodes_.Writers()) {
@@ -230,8 +195,6 @@ void Fs::TuneReadAheadOnce() {
 
 void Fs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   TuneReadAheadOnce();
-  if (LocalLookup(req, parent, name)) return;
-  BarrierFor(parent);
   Result<fb::Attr> a = meta_->Lookup(CredOf(req), parent, name);
   if (!a.ok()) {
     if (a.status().code() == StatusCode::NotFound && options_.negative_timeout_s > 0) {
@@ -258,8 +221,6 @@ void Fs::ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 
 void Fs::GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   TuneReadAheadOnce();
-  if (LocalGetAttr(req, ino)) return;
-  BarrierFor(ino);
   Result<fb::Attr> a = meta_->GetAttr(CredOf(req), ino);
   if (!a.ok()) return ReplyError(req, "getattr", ino, GoneIsStale(a.status()));
   struct stat st;
@@ -269,9 +230,8 @@ void Fs::GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
 
 void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                  fuse_file_info* fi) {
+  using B = fb::SetAttrBits;
   client::Cred cred = CredOf(req);
-  if (LocalSetAttr(req, ino, SetAttrArgsOf(attr, to_set))) return;
-  Barrier("setattr", {ino});  // a leased directory's attributes are held here
   if ((to_set & FUSE_SET_ATTR_MODE) && cred.uid != 0) {
     // The kernel's own set-id clearing before a write or truncate by a
     // non-owner (this libfuse gets no FUSE_CAP_HANDLE_KILLPRIV): metad
@@ -320,7 +280,25 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
     Status s = w->Flush(cred);
     if (!s.ok()) return ReplyError(req, "setattr(flush)", ino, s);
   }
-  client::SetAttrArgs args = SetAttrArgsOf(attr, to_set);
+  client::SetAttrArgs args;
+  auto set = [&](int fuse_bit, B bit) {
+    if (to_set & fuse_bit) args.valid |= static_cast<uint32_t>(bit);
+  };
+  set(FUSE_SET_ATTR_MODE, B::Mode);
+  set(FUSE_SET_ATTR_UID, B::Uid);
+  set(FUSE_SET_ATTR_GID, B::Gid);
+  set(FUSE_SET_ATTR_SIZE, B::Size);
+  set(FUSE_SET_ATTR_ATIME, B::Atime);
+  set(FUSE_SET_ATTR_MTIME, B::Mtime);
+  set(FUSE_SET_ATTR_ATIME_NOW, B::AtimeNow);
+  set(FUSE_SET_ATTR_MTIME_NOW, B::MtimeNow);
+  set(FUSE_SET_ATTR_CTIME, B::Ctime);
+  args.mode = attr->st_mode;
+  args.uid = attr->st_uid;
+  args.gid = attr->st_gid;
+  args.size = static_cast<uint64_t>(attr->st_size);
+  args.atime_ns = ToNs(attr->st_atim);
+  args.mtime_ns = ToNs(attr->st_mtim);
   if (to_set & FUSE_SET_ATTR_SIZE) args.handle = WritableHandleOf(fi);
   Result<fb::Attr> a = meta_->SetAttr(cred, ino, args);
   if (!a.ok()) return ReplyError(req, "setattr", ino, GoneIsStale(a.status()));
@@ -335,7 +313,6 @@ void Fs::SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
 }
 
 void Fs::ReadLink(fuse_req_t req, fuse_ino_t ino) {
-  BarrierFor(ino);
   Result<std::string> t = meta_->ReadLink(CredOf(req), ino);
   if (!t.ok()) return ReplyError(req, "readlink", ino, GoneIsStale(t.status()));
   fuse_reply_readlink(req, t->c_str());
@@ -343,32 +320,24 @@ void Fs::ReadLink(fuse_req_t req, fuse_ino_t ino) {
 
 void Fs::Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                dev_t rdev) {
-  if (LocalMknod(req, parent, name, mode, rdev)) return;
-  Barrier("mknod", {parent});
   Result<fb::Attr> a = meta_->Mknod(CredOf(req), parent, name, mode, rdev, UmaskOf(req));
   if (!a.ok()) return ReplyError(req, "mknod", parent, a.status());
   ReplyEntry(req, parent, name, *a);
 }
 
 void Fs::Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  if (LocalMkdir(req, parent, name, mode)) return;
-  Barrier("mkdir", {parent});
   Result<fb::Attr> a = meta_->Mkdir(CredOf(req), parent, name, mode & 07777, UmaskOf(req));
   if (!a.ok()) return ReplyError(req, "mkdir", parent, a.status());
   ReplyEntry(req, parent, name, *a);
 }
 
 void Fs::Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  if (LocalUnlink(req, parent, name)) return;
-  Barrier("unlink", {parent});
   Status s = meta_->Unlink(CredOf(req), parent, name);
   if (!s.ok()) return ReplyError(req, "unlink", parent, s);
   fuse_reply_err(req, 0);
 }
 
 void Fs::Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  if (LocalRmdir(req, parent, name)) return;
-  Barrier("rmdir", {parent});
   Status s = meta_->Rmdir(CredOf(req), parent, name);
   if (!s.ok()) return ReplyError(req, "rmdir", parent, s);
   fuse_reply_err(req, 0);
@@ -376,8 +345,6 @@ void Fs::Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void Fs::Symlink(fuse_req_t req, const char* target, fuse_ino_t parent,
                  const char* name) {
-  if (LocalSymlink(req, target, parent, name)) return;
-  Barrier("symlink", {parent});
   Result<fb::Attr> a = meta_->Symlink(CredOf(req), parent, name, target);
   if (!a.ok()) return ReplyError(req, "symlink", parent, a.status());
   ReplyEntry(req, parent, name, *a);
@@ -389,8 +356,6 @@ void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name,
     fuse_reply_err(req, EINVAL);  // RENAME_WHITEOUT: overlayfs only
     return;
   }
-  if (LocalRename(req, parent, name, newparent, newname, flags)) return;
-  Barrier("rename", {parent, newparent});
   Status s = meta_->Rename(CredOf(req), parent, name, newparent, newname, flags);
   if (!s.ok()) return ReplyError(req, "rename", parent, s);
   fuse_reply_err(req, 0);
@@ -398,7 +363,6 @@ void Fs::Rename(fuse_req_t req, fuse_ino_t parent, const char* name,
 
 void Fs::Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
               const char* newname) {
-  Barrier("link", {newparent});
   Result<fb::Attr> a = meta_->Link(CredOf(req), ino, newparent, newname);
   if (!a.ok()) return ReplyError(req, "link", ino, a.status());
   ReplyEntry(req, newparent, newname, *a);

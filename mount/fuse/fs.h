@@ -13,9 +13,6 @@
 //   1. FileWriter::mu_        (per inode, held across block RPCs)
 //   2. DirHandle::mu          (per open directory)
 //   3. InodeTable::mu_, LocationCache::mu_  (leaf locks, short)
-// Write-back (fs_writeback.cc): wb_flush_mu_ serialises flushes and is held
-// across FlushBatch (taken with no other lock held); LeasedDirs' mutex and
-// wb_mu_ are leaf locks.
 //
 // Failure modes: every failed call replies with ToErrno(status) (libnet);
 // failures that are not plain filesystem answers (transport, EIO, internal)
@@ -25,14 +22,10 @@
 #include <fuse_lowlevel.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdint>
-#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "libnet/client.h"
@@ -40,7 +33,6 @@
 #include "mount/client/block_client.h"
 #include "mount/client/file_reader.h"
 #include "mount/client/held_locks.h"
-#include "mount/client/leased_dirs.h"
 #include "mount/client/open_handles.h"
 #include "mount/client/reassert_gate.h"
 #include "mount/client/location_cache.h"
@@ -110,7 +102,6 @@ class Fs {
   void Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   void Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   void Fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
-  void FsyncDir(fuse_req_t req, fuse_ino_t ino);
   void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
                  off_t length, fuse_file_info* fi);
   void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
@@ -210,50 +201,6 @@ class Fs {
   // close(2): drops `owner`'s locks of that kind on `ino`, if it holds any.
   void ReleaseOwnerLocks(const client::Cred& cred, uint64_t ino, uint64_t owner, bool flock);
 
-  // ---- write-back directory leases (fs_writeback.cc) ----
-  // Each Local* answers the request from the leases and returns true, or
-  // returns false having changed nothing (the caller goes synchronous).
-  bool LocalLookup(fuse_req_t req, uint64_t parent, const char* name);
-  bool LocalGetAttr(fuse_req_t req, uint64_t ino);
-  bool LocalMknod(fuse_req_t req, uint64_t parent, const char* name, mode_t mode, dev_t rdev);
-  bool LocalMkdir(fuse_req_t req, uint64_t parent, const char* name, mode_t mode);
-  bool LocalSymlink(fuse_req_t req, const char* target, uint64_t parent, const char* name);
-  bool LocalUnlink(fuse_req_t req, uint64_t parent, const char* name);
-  bool LocalRmdir(fuse_req_t req, uint64_t parent, const char* name);
-  bool LocalRename(fuse_req_t req, uint64_t parent, const char* name, uint64_t newparent,
-                   const char* newname, unsigned flags);
-  bool LocalSetAttr(fuse_req_t req, uint64_t ino, const client::SetAttrArgs& args);
-  // Replies the answer of a local entry op (false: not local, nothing sent).
-  bool ReplyLocalEntry(fuse_req_t req, uint64_t parent, const char* name,
-                       const client::LocalAnswer& a);
-  bool ReplyLocalDone(fuse_req_t req, const char* op, uint64_t ino,
-                      const client::LocalAnswer& a);
-  // Holds (or now got) the lease on `dir`; false: stay synchronous there.
-  bool EnsureLease(const client::Cred& cred, uint64_t dir);
-  // Sends the pending batch (and gives back `release`) as one FlushBatch.
-  Status FlushMeta(const char* why, const std::vector<uint64_t>& release = {});
-  // Before any synchronous mutation: the whole batch first, so that ops
-  // reach the leader in the order this mount performed them; the leases of
-  // `dirs` (the directories the op changes) are given back with it.
-  void Barrier(const char* op, std::initializer_list<uint64_t> dirs = {});
-  // Before reading `ino` from metad: the batch first when it changes `ino`.
-  void BarrierFor(uint64_t ino);
-  // fsync/close: the late error kept on `ino` (logged when it came).
-  Status TakeLateError(uint64_t ino);
-  // After an op was appended: a full batch goes at once; the first op of a
-  // batch starts the meta_flush_ms clock.
-  void AfterLocalOp();
-  void StartWriteBack();
-  void StopWriteBack();
-  void FlushTimerLoop();
-  // Leases ended: the kernel's names in those directories and their
-  // attributes are dropped (on the timer thread, never inside a handler).
-  void QueueDirInvalidations(const std::vector<uint64_t>& dirs);
-  void RunDirInvalidations();
-  // Event hooks: Recall(dir) and a new event epoch.
-  void OnRecall(uint64_t dir);
-  void OnNewEpoch();
-
   const MountOptions& options_;
   Logger& log_;
   Services services_;
@@ -273,19 +220,6 @@ class Fs {
   client::OpenHandles open_handles_;  // metad handles of open files
   // Unlocks vs re-assertion after a leader change (reassert_gate.h).
   client::ReassertGate reassert_gate_{std::chrono::milliseconds(5000)};
-
-  // Write-back: null under sync_meta (and before Attach).
-  std::unique_ptr<client::LeasedDirs> leased_;
-  std::mutex wb_flush_mu_;          // one flush at a time, held across FlushBatch
-  std::mutex wb_mu_;                // leaf
-  std::condition_variable wb_cv_;
-  bool wb_stop_ = false;                                      // GUARDED_BY(wb_mu_)
-  bool wb_armed_ = false;                                     // GUARDED_BY(wb_mu_): a batch waits
-  bool wb_disabled_ = false;                                  // GUARDED_BY(wb_mu_): leader has no leases
-  std::unordered_map<uint64_t, int64_t> wb_refused_until_;    // GUARDED_BY(wb_mu_): dir -> ms
-  std::vector<uint64_t> wb_recalled_;                         // GUARDED_BY(wb_mu_)
-  std::vector<uint64_t> wb_invalidate_;                       // GUARDED_BY(wb_mu_)
-  std::thread wb_thread_;
 };
 
 // Attr -> struct stat as the kernel wants it.

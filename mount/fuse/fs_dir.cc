@@ -36,7 +36,6 @@ struct Fs::DirHandle {
 
 void Fs::OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   // Permission to list is checked by metad on ReadDir; here only existence.
-  BarrierFor(ino);
   Result<fb::Attr> a = meta_->GetAttr(CredOf(req), ino);
   if (!a.ok()) return ReplyError(req, "opendir", ino, GoneIsStale(a.status()));
   if ((a->mode() & S_IFMT) != S_IFDIR) {
@@ -56,7 +55,6 @@ void Fs::ReleaseDir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 void Fs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                  fuse_file_info* fi, bool plus) {
   auto* dh = reinterpret_cast<DirHandle*>(fi->fh);
-  BarrierFor(ino);  // entries added or removed in the batch
   std::vector<char> buf(size);
   size_t used = 0;
   Status s;

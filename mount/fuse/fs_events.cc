@@ -71,8 +71,6 @@ bool FsEvents::PollOnce() {
     if (epoch_ != 0) {
       log_.Info("mount: cache events: new subscription epoch={}", page->epoch);
       DropAll("new subscription");
-      // The leases were the old leader's (or the old session's).
-      if (hooks_.new_epoch) hooks_.new_epoch();
     }
     epoch_ = page->epoch;
     acked_ = 0;
@@ -106,12 +104,7 @@ void FsEvents::Apply(const client::CacheEventInfo& e) {
       (void)fuse_lowlevel_notify_inval_inode(se_, e.ino, 0, 0);
       return;
     case fb::CacheEventKind::Recall:
-      // Flush, then give the lease back (fs_writeback.cc).
-      if (hooks_.recall) hooks_.recall(e.ino);
-      return;
-    default:
-      log_.Warn("mount: cache events: unknown event kind {} ignored",
-                static_cast<int>(e.kind));
+      // This mount takes no directory lease yet: nothing to give back.
       return;
   }
 }

@@ -14,10 +14,6 @@
 // attributes and entries for cache_timeout_max_ms; otherwise not at all
 // (Fs::AttrTimeout), so nothing is cached that a leader does not know of.
 //
-// Write-back leases (docs/write-back.md) ride on the same poll: Recall(dir)
-// and a new epoch go to the hooks (fs_writeback.cc: flush, give back or drop
-// the leases).
-//
 // Failure modes: a failed poll (leader gone, redirect, timeout), a Reset
 // event, or a new epoch (a new leader, a renewed session: it knows nothing
 // of what this kernel cached) drops every cache: the attributes of every
@@ -31,11 +27,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <mutex>
-#include <string>
 #include <thread>
-#include <vector>
 
 #include <fuse_lowlevel.h>
 
@@ -51,14 +44,6 @@ struct FsEventsOptions {
   bool negative_entries = false;  // the kernel caches negative lookups
 };
 
-// What the write-back side does with lease events; each may be empty. They
-// run on the event thread (not inside a FUSE handler), before the events
-// are acknowledged.
-struct FsEventsHooks {
-  std::function<void(uint64_t dir)> recall;  // flush, then give `dir` back
-  std::function<void()> new_epoch;           // flush, drop every lease
-};
-
 class FsEvents {
  public:
   // All references must outlive the FsEvents.
@@ -66,8 +51,6 @@ class FsEvents {
            InodeTable& inodes, KernelNames& names, Logger& log);
   ~FsEvents();  // Stop()
 
-  // Before Start().
-  void SetHooks(FsEventsHooks hooks) { hooks_ = std::move(hooks); }
   void Start();
   void Stop();
   bool healthy() const { return healthy_.load(std::memory_order_acquire); }
@@ -85,7 +68,6 @@ class FsEvents {
   InodeTable& inodes_;
   KernelNames& names_;
   Logger& log_;
-  FsEventsHooks hooks_;
   std::atomic<bool> healthy_{false};
   uint64_t epoch_ = 0;  // event thread only
   uint64_t acked_ = 0;  // event thread only

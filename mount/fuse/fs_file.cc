@@ -135,12 +135,6 @@ void Fs::ReassertBlockWrites(bool lapsed) {
 void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   TuneReadAheadOnce();
   client::Cred cred = CredOf(req);
-  // metad must know the inode as this mount does (a create in the batch).
-  if (fi->flags & O_TRUNC) {
-    Barrier("open(O_TRUNC)");
-  } else {
-    BarrierFor(ino);
-  }
   Result<client::OpenResult> o = meta_->Open(cred, ino, static_cast<uint32_t>(fi->flags));
   if (!o.ok()) return ReplyError(req, "open", ino, GoneIsStale(o.status()));
   Status s = SetUpHandle(ino, cred, *o, fi, false);
@@ -168,7 +162,6 @@ void Fs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void Fs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                 fuse_file_info* fi) {
   client::Cred cred = CredOf(req);
-  Barrier("create", {parent});
   Result<client::OpenResult> o =
       meta_->Create(cred, parent, name, mode, UmaskOf(req), static_cast<uint32_t>(fi->flags),
                     static_cast<uint32_t>(options_.client.blk_sz),
@@ -240,9 +233,6 @@ void Fs::Write(fuse_req_t req, fuse_ino_t ino, const char* data, size_t size,
 void Fs::Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   // close(2) drops the closing process's POSIX locks on the file.
   ReleaseOwnerLocks(Handle(fi)->cred, ino, fi->lock_owner, false);
-  // A late error (an op of a flushed batch the leader refused) is the
-  // close's answer (docs/write-back.md).
-  if (Status late = TakeLateError(ino); !late.ok()) return ReplyError(req, "close", ino, late);
   FlushData(req, ino, fi);
 }
 
@@ -259,21 +249,8 @@ void Fs::FlushData(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void Fs::Fsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) {
   // Every commit is synced on all live replicas, so fsync = flush (of data:
-  // fsync keeps the process's locks, close drops them), after the metadata
-  // batch (write-back) and its late errors.
-  Status s = FlushMeta("fsync");
-  if (!s.ok()) return ReplyError(req, "fsync", ino, s);
-  if (Status late = TakeLateError(ino); !late.ok()) return ReplyError(req, "fsync", ino, late);
+  // fsync keeps the process's locks, close drops them).
   FlushData(req, ino, fi);
-}
-
-void Fs::FsyncDir(fuse_req_t req, fuse_ino_t ino) {
-  // Directory changes acknowledged by metad are durable; buffered ones are
-  // sent now.
-  Status s = FlushMeta("fsyncdir");
-  if (!s.ok()) return ReplyError(req, "fsyncdir", ino, s);
-  if (Status late = TakeLateError(ino); !late.ok()) return ReplyError(req, "fsyncdir", ino, late);
-  fuse_reply_err(req, 0);
 }
 
 void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -301,7 +278,6 @@ void Fs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void Fs::Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
                    off_t length, fuse_file_info* fi) {
-  Barrier("fallocate");
   // Blockds allocate a block's space as it is written, so no mode can
   // reserve space ahead (a later write may still get ENOSPC, as on a
   // thin-provisioned disk). Mode 0 does what a user sees on ext4: the file

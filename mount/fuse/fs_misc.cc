@@ -95,7 +95,6 @@ void Fs::StatFs(fuse_req_t req, fuse_ino_t ino) {
 
 void Fs::SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name,
                   const char* value, size_t size, int flags) {
-  Barrier("setxattr", {ino});  // an ACL on a leased directory ends the lease
   if (std::strcmp(name, kCapabilityXattr) == 0) {
     fuse_reply_err(req, EOPNOTSUPP);
     return;
@@ -108,7 +107,6 @@ void Fs::SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name,
 }
 
 void Fs::GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
-  BarrierFor(ino);
   if (std::strcmp(name, kCapabilityXattr) == 0) {
     fuse_reply_err(req, ENODATA);
     return;
@@ -119,7 +117,6 @@ void Fs::GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size)
 }
 
 void Fs::ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
-  BarrierFor(ino);
   Result<std::vector<std::string>> names = meta_->ListXattr(CredOf(req), ino);
   if (!names.ok()) return ReplyError(req, "listxattr", ino, names.status());
   std::string out;
@@ -131,7 +128,6 @@ void Fs::ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 }
 
 void Fs::RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
-  Barrier("removexattr", {ino});
   Status s = meta_->RemoveXattr(CredOf(req), ino, name);
   if (!s.ok()) return ReplyError(req, "removexattr", ino, s);
   fuse_reply_err(req, 0);
@@ -148,7 +144,6 @@ void Fs::InvalidateAttrs(uint64_t ino) {
 }
 
 void Fs::Access(fuse_req_t req, fuse_ino_t ino, int mask) {
-  BarrierFor(ino);
   Status s = meta_->Access(CredOf(req), ino, static_cast<uint32_t>(mask));
   if (!s.ok()) return ReplyError(req, "access", ino, s);
   fuse_reply_err(req, 0);

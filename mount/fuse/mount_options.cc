@@ -107,9 +107,6 @@ std::string MountUsage() {
          "  -o max_threads=N      FUSE worker threads (default 16)\n"
          "  -o read_ahead_kb=N    kernel read-ahead (default 1024, 0 = kernel's)\n"
          "  -o metrics_addr=H:P   serve Prometheus metrics on http://H:P/metrics\n"
-         "  -o meta_flush_ms=N    flush buffered metadata within N ms (default 100)\n"
-         "  -o sync_meta          every metadata change durable before it returns\n"
-         "  -o lease_max_entries=N   largest directory leased (default 10000)\n"
          "  -o allow_other,default_permissions,ro,fsname=NAME,...   FUSE options\n";
 }
 
@@ -177,17 +174,6 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
       ODFS_ASSIGN_OR_RETURN(m.max_threads, Number(key, val, 1, 1024));
     } else if (key == "read_ahead_kb") {
       ODFS_ASSIGN_OR_RETURN(m.read_ahead_kb, Number(key, val, 0, 1u << 20));
-    } else if (key == "meta_flush_ms") {
-      ODFS_ASSIGN_OR_RETURN(m.meta_flush_ms, Number(key, val, 1, 60u * 1000));
-    } else if (key == "sync_meta") {
-      if (eq != std::string::npos) {
-        ODFS_ASSIGN_OR_RETURN(uint32_t on, Number(key, val, 0, 1));
-        m.sync_meta = on != 0;
-      } else {
-        m.sync_meta = true;
-      }
-    } else if (key == "lease_max_entries") {
-      ODFS_ASSIGN_OR_RETURN(m.lease_max_entries, Number(key, val, 1, 1u << 20));
     } else if (key == "metrics_addr") {
       if (val.find(':') == std::string::npos)
         return Bad(fmt::format("-o metrics_addr={}: expected host:port", val));

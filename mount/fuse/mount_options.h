@@ -17,12 +17,6 @@
 //   metrics_addr=HOST:PORT GET /metrics of this mount (fuse_metrics.h)
 //   read_ahead_kb=N        kernel read-ahead of the mount (default 1024;
 //                          0 keeps the kernel's)
-//   meta_flush_ms=N        write-back: longest a buffered metadata change
-//                          waits before its batch is flushed (default 100;
-//                          docs/write-back.md)
-//   sync_meta              every metadata change durable before the system
-//                          call returns (no directory leases)
-//   lease_max_entries=N    largest listing a directory lease caches (10000)
 // mount(8)-only words (defaults, _netdev, auto, noauto, user, users, nouser,
 // nofail, x-*, comment=*) are dropped; every other option (allow_other,
 // default_permissions, ro, rw, fsname=, subtype=, max_read=, ...) goes to
@@ -60,12 +54,6 @@ struct MountOptions {
   uint32_t cache_timeout_max_ms = 1000;
   unsigned max_threads = 16;
   uint32_t read_ahead_kb = 1024;
-  // Write-back metadata (docs/write-back.md). 100 ms: a program that creates
-  // a file and exits is durable within a tenth of a second, while untar's
-  // thousands of ops per second still go as batches of hundreds.
-  uint32_t meta_flush_ms = 100;
-  bool sync_meta = false;
-  uint32_t lease_max_entries = 10000;
   std::string metrics_addr;  // empty = no metrics server
   client::ClientConfig client;      // dfscli.conf + -o overrides; metads set
   std::vector<std::string> fuse_opts;  // each one "key[=value]" for libfuse

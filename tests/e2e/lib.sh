@@ -62,28 +62,8 @@ trap 'exit 143' TERM INT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { local what=$1; shift; "$@" || fail "$what: '$*' failed"; }
 
-# ODFS_E2E_SET="key=value ...": more --set for every test's cluster (e.g.
-# "sync_meta=1" to run a test with synchronous metadata, "session_timeout=3"
-# so that a new leader grants directory leases after 3 s instead of 60).
-e2e_extra_sets() {
-  local kv
-  for kv in ${ODFS_E2E_SET:-}; do printf -- '--set\n%s\n' "$kv"; done
-}
-# The mount options among them, for second mounts.
-e2e_extra_mount_opts() {
-  local kv out=""
-  for kv in ${ODFS_E2E_SET:-}; do
-    case "${kv%%=*}" in meta_flush_ms|sync_meta|lease_max_entries) out+="${out:+,}$kv" ;; esac
-  done
-  [ -n "$out" ] && printf -- '-o\n%s\n' "$out"
-  return 0
-}
-
 e2e_up() {
-  local extra=()
-  mapfile -t extra < <(e2e_extra_sets)
-  "$LOCAL" up --root "$E2E_ROOT" --mount "$MNT" --net "$E2E_NET" --cli-conf "$E2E_ROOT/dfscli.conf" \
-    "${extra[@]+"${extra[@]}"}" "$@" \
+  "$LOCAL" up --root "$E2E_ROOT" --mount "$MNT" --net "$E2E_NET" --cli-conf "$E2E_ROOT/dfscli.conf" "$@" \
     >"$E2E_ROOT/up.log" 2>&1 ||
     { cat "$E2E_ROOT/up.log"; fail "opendfs-local up"; }
   export OPENDFS_METADS
@@ -97,10 +77,8 @@ e2e_mount2() {
   MNT2="$E2E_ROOT/mnt2"
   mkdir -p "$MNT2"
   EXTRA_MOUNTS+=("$MNT2")
-  local extra=()
-  mapfile -t extra < <(e2e_extra_mount_opts)
   check "second mount" "$SRC/build/mount/opendfs-mount" "$OPENDFS_METADS" "$MNT2" \
-    -o "error_log=$E2E_ROOT/mount2.log" "${extra[@]+"${extra[@]}"}" "$@"
+    -o "error_log=$E2E_ROOT/mount2.log" "$@"
 }
 
 # ---- cluster helpers (after e2e_up) ----

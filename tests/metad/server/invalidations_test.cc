@@ -192,28 +192,5 @@ TEST(InvalidationsTest, PruneDropsSessionsThatAreGone) {
   EXPECT_TRUE(done);
 }
 
-TEST(InvalidationsTest, SendReachesOneSessionWhateverItCachesAndSurvivesAFullQueue) {
-  Fixture f;
-  EXPECT_FALSE(f.inv.Send(7, CacheEvent::Recall(42)));  // not subscribed: cannot hear
-  auto first = f.Poll(7, 0, 0, 0);
-  const uint64_t epoch = first->result.epoch;
-  auto parked = f.Poll(7, epoch, 0, 1000);
-  ASSERT_TRUE(f.inv.Send(7, CacheEvent::Recall(42)));  // 42 never noted
-  ASSERT_TRUE(parked->status && parked->status->ok());
-  ASSERT_EQ(parked->result.events.size(), 1u);
-  EXPECT_EQ(parked->result.events[0].kind, CacheEvent::Kind::kRecall);
-  EXPECT_EQ(parked->result.events[0].ino, 42u);
-  // Nothing waits for its acknowledgement; past max_queue (4) it follows a Reset.
-  for (uint64_t d = 50; d < 55; ++d) ASSERT_TRUE(f.inv.Send(7, CacheEvent::Recall(d)));
-  auto next = f.Poll(7, epoch, parked->result.last_seq, 1000);
-  ASSERT_TRUE(next->status && next->status->ok());
-  // 42 (unacknowledged), 50, 51, 52 fill it; 53 comes after the Reset.
-  ASSERT_EQ(next->result.events.size(), 3u);
-  EXPECT_EQ(next->result.events[0].kind, CacheEvent::Kind::kReset);
-  EXPECT_EQ(next->result.events[1].kind, CacheEvent::Kind::kRecall);
-  EXPECT_EQ(next->result.events[1].ino, 53u);
-  EXPECT_EQ(next->result.events[2].ino, 54u);
-}
-
 }  // namespace
 }  // namespace opendfs::metad

@@ -18,7 +18,6 @@
 #include "libnet/rpc_methods.h"
 #include "meta_generated.h"
 #include "rpc_generated.h"
-#include "tests/metad/server/metad_process.h"
 
 namespace opendfs {
 namespace {
@@ -28,7 +27,52 @@ using std::chrono::milliseconds;
 
 constexpr uint16_t M(fb::MetaMethod m) { return static_cast<uint16_t>(m); }
 
-constexpr const char* kConf = "server.checkpoint_num = 37;\nserver.log_level = LOG_INFO;\n";
+class MetadProcess {
+ public:
+  explicit MetadProcess(std::string dir) : dir_(std::move(dir)) {
+    // A loopback address of our own, so parallel test runs do not collide.
+    host_ = "127.0.3." + std::to_string(1 + getpid() % 250);
+    std::ofstream(dir_ + "/namenode.conf")
+        << "Server server;\n"
+        << "server.daemon = DENY;\n"
+        << "server.bind_for_cli = \"" << host_ << ":18100\";\n"
+        << "server.bind_for_dn = \"" << host_ << ":18101\";\n"
+        << "server.editlog_dir = \"" << dir_ << "/editlog\";\n"
+        << "server.fsimage_dir = \"" << dir_ << "/fsimage\";\n"
+        << "server.error_log = \"" << dir_ << "/error.log\";\n"
+        << "server.pid_file = \"" << dir_ << "/metad.pid\";\n"
+        << "server.checkpoint_num = 37;\n"
+        << "server.log_level = LOG_INFO;\n";
+  }
+  ~MetadProcess() { Kill(SIGKILL); }
+
+  Endpoint endpoint() const { return Endpoint{host_, 18100}; }
+  std::string pid_file() const { return dir_ + "/metad.pid"; }
+
+  void Start() {
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      std::string conf = dir_ + "/namenode.conf";
+      execl(OPENDFS_METAD_BIN, "opendfs-metad", "-c", conf.c_str(), "-f", nullptr);
+      _exit(127);
+    }
+  }
+  // Waits for the child; returns its exit status (or 128+signal).
+  int Kill(int sig) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  std::string dir_;
+  std::string host_;
+  pid_t pid_ = -1;
+};
 
 class MetadProcessTest : public ::testing::Test {
  protected:
@@ -72,12 +116,12 @@ class MetadProcessTest : public ::testing::Test {
 };
 
 TEST_F(MetadProcessTest, AcknowledgedMkdirsSurviveSigkillAndRestart) {
-  MetadProcess metad(dir_, "127.0.3", 18100, kConf);
+  MetadProcess metad(dir_);
   Client client(ClientOptions{}, Logger::Quiet());
   std::vector<std::string> acked;
   std::mt19937 rng(static_cast<unsigned>(getpid()));
   for (int round = 0; round < 3; ++round) {
-    ASSERT_TRUE(metad.Start());
+    metad.Start();
     ASSERT_TRUE(WaitServing(client, metad.endpoint())) << "metad did not come up, round " << round;
     // Everything acknowledged before must be there.
     for (const std::string& name : acked) {
@@ -106,7 +150,7 @@ TEST_F(MetadProcessTest, AcknowledgedMkdirsSurviveSigkillAndRestart) {
     for (auto& t : writers) t.join();
   }
   ASSERT_GT(acked.size(), 50u) << "too few operations to prove anything";
-  ASSERT_TRUE(metad.Start());
+  metad.Start();
   ASSERT_TRUE(WaitServing(client, metad.endpoint()));
   for (const std::string& name : acked)
     ASSERT_TRUE(Lookup(client, metad.endpoint(), name).ok()) << name << " lost after the last restart";
@@ -118,9 +162,9 @@ TEST_F(MetadProcessTest, AcknowledgedMkdirsSurviveSigkillAndRestart) {
 }
 
 TEST_F(MetadProcessTest, SigtermExitsCleanlyAndRemovesPidFile) {
-  MetadProcess metad(dir_, "127.0.3", 18100, kConf);
+  MetadProcess metad(dir_);
   Client client(ClientOptions{}, Logger::Quiet());
-  ASSERT_TRUE(metad.Start());
+  metad.Start();
   ASSERT_TRUE(WaitServing(client, metad.endpoint()));
   EXPECT_TRUE(fs::exists(metad.pid_file()));
   ASSERT_TRUE(Mkdir(client, metad.endpoint(), "a").ok());

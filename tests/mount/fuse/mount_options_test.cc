@@ -27,26 +27,6 @@ TEST(ParseMountArgs, SourceMountpointAndDefaults) {
   EXPECT_TRUE(Has(m->fuse_opts, "default_permissions"));
 }
 
-TEST(ParseMountArgs, WriteBackOptions) {
-  auto d = ParseMountArgs({"127.0.0.1:8000", "/mnt/x"});
-  ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d->meta_flush_ms, 100u);
-  EXPECT_FALSE(d->sync_meta);
-  EXPECT_EQ(d->lease_max_entries, 10000u);
-  auto m = ParseMountArgs({"127.0.0.1:8000", "/mnt/x", "-o",
-                           "meta_flush_ms=20,sync_meta,lease_max_entries=50"});
-  ASSERT_TRUE(m.ok()) << m.status().ToString();
-  EXPECT_EQ(m->meta_flush_ms, 20u);
-  EXPECT_TRUE(m->sync_meta);
-  EXPECT_EQ(m->lease_max_entries, 50u);
-  EXPECT_FALSE(Has(m->fuse_opts, "sync_meta"));  // ours, not libfuse's
-  auto off = ParseMountArgs({"127.0.0.1:8000", "/mnt/x", "-o", "sync_meta=0"});
-  ASSERT_TRUE(off.ok());
-  EXPECT_FALSE(off->sync_meta);
-  EXPECT_FALSE(ParseMountArgs({"127.0.0.1:8000", "/mnt/x", "-o", "meta_flush_ms=0"}).ok());
-  EXPECT_FALSE(ParseMountArgs({"127.0.0.1:8000", "/mnt/x", "-o", "lease_max_entries=x"}).ok());
-}
-
 TEST(ParseMountArgs, CacheEventsAndTheirTimeout) {
   auto d = ParseMountArgs({"127.0.0.1:8000", "/mnt/x"});
   ASSERT_TRUE(d.ok());
