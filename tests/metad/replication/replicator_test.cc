@@ -49,8 +49,22 @@ class ReplicatorTest : public ::testing::Test {
     o.bind = PaxosAddr(i);
     for (int k = 1; k <= kMembers; ++k) o.members.push_back(PaxosAddr(k));
     o.self_id = static_cast<paxos::NodeId>(i);
-    o.paxos_dir = root_ + "/paxos" + std::to_string(i);
+    o.paxos_dir = PaxosDir(i);
     return o;
+  }
+  std::string PaxosDir(int i) const { return root_ + "/paxos" + std::to_string(i); }
+
+  // Commits `n` records in batches of `per_batch`, then stops a follower.
+  // Returns {leader, stopped follower}; {0, 0} (with a failure) on trouble.
+  std::pair<int, int> CommitThenStopFollower(int n, int per_batch) {
+    int leader = WaitServing();
+    EXPECT_NE(leader, 0);
+    if (leader == 0) return {0, 0};
+    EXPECT_EQ(SubmitMany(leader, "a", n, per_batch), n);
+    EXPECT_TRUE(WaitApplied(n));
+    int victim = leader % kMembers + 1;
+    StopMember(victim);
+    return {leader, victim};
   }
 
   void StartMember(int i) {
@@ -217,16 +231,12 @@ TEST_F(ReplicatorTest, NewLeaderAfterStopAndRestartedMemberCatchesUp) {
 // may lose the editlog past that mark: the member replays those slots from
 // its Paxos store at restart and ends with the same history.
 TEST_F(ReplicatorTest, EditLogTailLostInAMachineCrashIsReplayedFromPaxos) {
-  int leader = WaitServing();
-  ASSERT_NE(leader, 0);
-  ASSERT_EQ(SubmitMany(leader, "a", 200, 8), 200);
-  ASSERT_TRUE(WaitApplied(200));
-  int victim = leader % kMembers + 1;
-  StopMember(victim);
+  auto [leader, victim] = CommitThenStopFollower(200, 8);
+  ASSERT_NE(victim, 0);
   Member& m = *members_[victim - 1];
   uint64_t mark = 0;
   {
-    auto store = PaxosStore::Open(root_ + "/paxos" + std::to_string(victim));
+    auto store = PaxosStore::Open(PaxosDir(victim));
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     auto disk = (*store)->Load();
     ASSERT_TRUE(disk.ok() && disk->mark.has_value());
@@ -249,13 +259,9 @@ TEST_F(ReplicatorTest, EditLogTailLostInAMachineCrashIsReplayedFromPaxos) {
 // when files of two different nodes get mixed) is a clear Corrupt error
 // naming the directory at Open, not an abort in the Paxos core.
 TEST_F(ReplicatorTest, DamagedPaxosStateIsAClearErrorNotAnAbort) {
-  int leader = WaitServing();
-  ASSERT_NE(leader, 0);
-  ASSERT_EQ(SubmitMany(leader, "a", 20, 4), 20);
-  ASSERT_TRUE(WaitApplied(20));
-  int victim = leader % kMembers + 1;
-  StopMember(victim);
-  const std::string dir = root_ + "/paxos" + std::to_string(victim);
+  auto [leader, victim] = CommitThenStopFollower(20, 4);
+  ASSERT_NE(victim, 0);
+  const std::string dir = PaxosDir(victim);
   {
     auto store = PaxosStore::Open(dir);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
