@@ -46,13 +46,8 @@ Node::Node(const Config& config, Rng& rng, int64_t now_ms, const PersistedState&
   // leaves commit_index below the snapshot; the snapshot itself is committed.
   commit_index_ = std::max(restored.hard_state.commit_index, snapshot_index_);
   applied_index_ = restored.applied_index;
-  PAXOS_CHECK(applied_index_ >= snapshot_index_);
-  PAXOS_CHECK(applied_index_ <= commit_index_);
-  for (const LogEntry& e : restored.entries) {
-    PAXOS_CHECK(e.slot > snapshot_index_);
-    log_[e.slot] = e;
-  }
-  for (Slot s = snapshot_index_ + 1; s <= commit_index_; ++s) PAXOS_CHECK(log_.count(s) == 1);
+  PAXOS_CHECK(Inconsistency(restored) == nullptr);
+  for (const LogEntry& e : restored.entries) log_[e.slot] = e;
   // The lease promise of a previous incarnation is lost with its memory, so
   // behave as if a leader had been heard right now (config.h, lease bound).
   last_leader_contact_ms_ = now_ms;
